@@ -1,0 +1,282 @@
+"""``cpsat``: Google OR-Tools CP-SAT on BQMs and CQMs, with a proof of optimality.
+
+The exact classical baseline. A BQM is converted to binary variables; each product
+``x_i x_j`` becomes a Boolean ``y_ij`` tied to it by clauses on the side the objective
+pushes against (``y => x_i, y => x_j`` when the coefficient is negative,
+``x_i & x_j => y`` when positive), which is exact at any optimum. A CQM keeps its binary
+and integer variables; products become exact AND/multiplication constraints.
+
+CP-SAT needs integer coefficients. The model is scaled by the smallest power of ten
+(up to 10^9) that makes every coefficient an integer; when none does, coefficients are
+rounded at a 10^9 relative resolution and the result says so: ``status`` is ``optimal``
+only for a proof on the exact model, and ``info['proof']`` states what was proved.
+
+With a time limit the result is the best found and ``status`` is ``time_limit``;
+``info['bound']`` is CP-SAT's proven lower bound on the energy, whatever stopped it.
+
+Examples:
+    >>> import dimod
+    >>> bqm = dimod.BinaryQuadraticModel({}, {("a", "b"): 1.0, ("b", "c"): 1.0}, 0.0, "SPIN")
+    >>> r = CPSATBackend().solve(bqm, seed=0)
+    >>> r.energy, r.status
+    (-2.0, 'optimal')
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import dimod
+import numpy as np
+
+from hybrid.backend import Backend
+from hybrid.errors import OptionsError, SolverError, UnsupportedModelError
+from hybrid.options import BackendOptions
+from hybrid.result import Result, Status, Timing
+
+__all__ = ["CPSATBackend", "CPSATOptions", "integer_scale"]
+
+MAX_EXACT_POWER = 9
+ROUNDING_RESOLUTION = 1e9
+
+
+def integer_scale(coefficients: Iterable[float]) -> tuple[float, bool]:
+    """A factor making all coefficients integers: ``(factor, exact)``.
+
+    Examples:
+        >>> integer_scale([1.0, -2.0]), integer_scale([0.5, 0.25]), integer_scale([1 / 3])[1]
+        ((1.0, True), (100.0, True), False)
+    """
+    coeffs = np.asarray([c for c in coefficients if c != 0.0], dtype=float)
+    if coeffs.size == 0:
+        return 1.0, True
+    for power in range(MAX_EXACT_POWER + 1):
+        scaled = coeffs * 10.0 ** power
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6):
+            if np.max(np.abs(scaled)) < 2 ** 50:
+                return float(10.0 ** power), True
+            break
+    return ROUNDING_RESOLUTION / float(np.max(np.abs(coeffs))), False
+
+
+@dataclass(frozen=True)
+class CPSATOptions(BackendOptions):
+    """Options of ``cpsat``.
+
+    Attributes:
+        time_limit: seconds; None runs to a proof of optimality.
+        num_workers: parallel search workers (default: the machine's cores, at most 8).
+        log: print CP-SAT's search log.
+    """
+
+    time_limit: float | None = None
+    num_workers: int | None = None
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if self.time_limit is not None and self.time_limit <= 0:
+            raise OptionsError(f"time_limit must be positive, got {self.time_limit}")
+        if self.num_workers is not None and self.num_workers < 1:
+            raise OptionsError(f"num_workers must be >= 1, got {self.num_workers}")
+
+
+class _Builder:
+    """Translates a binary/integer quadratic objective (and constraints) into CP-SAT."""
+
+    def __init__(self) -> None:
+        from ortools.sat.python import cp_model
+
+        self.cp_model = cp_model
+        self.model = cp_model.CpModel()
+        self.vars: dict[Any, Any] = {}
+        self.exact = True
+
+    def add_variables(self, qm: Any) -> None:
+        for v in qm.variables:
+            vt = qm.vartype(v)
+            if vt is dimod.BINARY:
+                self.vars[v] = self.model.NewBoolVar(f"x{len(self.vars)}")
+            elif vt is dimod.INTEGER:
+                lb, ub = qm.lower_bound(v), qm.upper_bound(v)
+                if max(abs(lb), abs(ub)) > 2 ** 40:
+                    raise UnsupportedModelError(
+                        f"cpsat: integer variable {v!r} has bounds [{lb}, {ub}]; give it finite "
+                        "bounds below 2^40 (cqm.set_upper_bound)")
+                self.vars[v] = self.model.NewIntVar(int(math.ceil(lb)), int(math.floor(ub)),
+                                                    f"x{len(self.vars)}")
+            else:
+                raise UnsupportedModelError(
+                    f"cpsat takes binary, spin and integer variables; {v!r} is {vt.name}")
+
+    def _product(self, u: Any, v: Any, sign: int | None, qm: Any) -> Any:
+        """A variable equal to x_u * x_v (or bounded on the side ``sign`` allows)."""
+        a, b = self.vars[u], self.vars[v]
+        both_binary = qm.vartype(u) is dimod.BINARY and qm.vartype(v) is dimod.BINARY
+        if both_binary and u != v:
+            y = self.model.NewBoolVar("")
+            if sign is None or sign > 0:      # need x_u & x_v => y
+                self.model.AddBoolOr([a.Not(), b.Not(), y])
+            if sign is None or sign < 0:      # need y => x_u, y => x_v
+                self.model.AddImplication(y, a)
+                self.model.AddImplication(y, b)
+            return y
+        if both_binary:
+            return a
+        bounds = [qm.lower_bound(u) * qm.lower_bound(v), qm.lower_bound(u) * qm.upper_bound(v),
+                  qm.upper_bound(u) * qm.lower_bound(v), qm.upper_bound(u) * qm.upper_bound(v)]
+        y = self.model.NewIntVar(int(min(bounds)), int(max(bounds)), "")
+        self.model.AddMultiplicationEquality(y, [a, b])
+        return y
+
+    def linear_expr(self, qm: Any, scale: float, one_sided: bool) -> Any:
+        terms = []
+        for v, bias in qm.iter_linear():
+            c = round(bias * scale)
+            if c:
+                terms.append(c * self.vars[v])
+        for u, v, bias in qm.iter_quadratic():
+            c = round(bias * scale)
+            if c:
+                y = self._product(u, v, (1 if c > 0 else -1) if one_sided else None, qm)
+                terms.append(c * y)
+        return sum(terms) if terms else 0
+
+    def coefficients(self, qm: Any) -> list[float]:
+        return [b for _, b in qm.iter_linear()] + [b for *_, b in qm.iter_quadratic()]
+
+
+class CPSATBackend(Backend):
+    """OR-Tools CP-SAT: optimal with a proof when it finishes, best found otherwise."""
+
+    name = "cpsat"
+    model_kinds = ("bqm", "cqm")
+    Options = CPSATOptions
+    requires = ("ortools",)
+    package = "ortools"
+    exact = True
+    description = "OR-Tools CP-SAT on BQM/CQM: proof of optimality, or best found in a time limit"
+
+    def _check(self, model: Any, options: BackendOptions) -> None:
+        super()._check(model, options)
+        if isinstance(model, dimod.ConstrainedQuadraticModel):
+            for v in model.variables:
+                if model.vartype(v) is dimod.REAL:
+                    raise UnsupportedModelError(
+                        f"cpsat takes binary, spin and integer variables; {v!r} is REAL "
+                        "(use a MIP solver, or discretise it)")
+
+    def _solve(self, model: Any, options: BackendOptions, seed: int) -> Result:
+        assert isinstance(options, CPSATOptions)
+        if isinstance(model, dimod.BinaryQuadraticModel):
+            return self._solve_bqm(model, options, seed)
+        return self._solve_cqm(model, options, seed)
+
+    def _run(self, builder: _Builder, options: CPSATOptions, seed: int) -> tuple[Any, Any, float]:
+        cp_model = builder.cp_model
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.random_seed = seed % (2 ** 31)
+        params.num_workers = options.num_workers or max(1, min(8, os.cpu_count() or 1))
+        params.log_search_progress = options.log
+        if options.time_limit is not None:
+            params.max_time_in_seconds = float(options.time_limit)
+        start = time.perf_counter()
+        status = solver.Solve(builder.model)
+        elapsed = time.perf_counter() - start
+        if status == cp_model.MODEL_INVALID:
+            raise SolverError(f"cpsat rejected the translated model: "
+                              f"{builder.model.Validate()}")
+        return solver, status, elapsed
+
+    def _status(self, cp_model: Any, status: Any, exact: bool) -> tuple[str, str]:
+        if status == cp_model.OPTIMAL:
+            if exact:
+                return Status.OPTIMAL, "optimal"
+            return Status.BEST_FOUND, "optimal for the integer-rounded model only"
+        if status == cp_model.INFEASIBLE:
+            return Status.INFEASIBLE, "proved infeasible"
+        return Status.TIME_LIMIT, "no proof: stopped by the time limit"
+
+    def _solve_bqm(self, bqm: dimod.BinaryQuadraticModel, options: CPSATOptions,
+                   seed: int) -> Result:
+        binary = bqm.change_vartype(dimod.BINARY, inplace=False)
+        labels = list(binary.variables)
+        if not labels:
+            ss = dimod.SampleSet.from_samples_bqm(([[]], []), bqm)
+            return self.make_result(ss, options, seed, status=Status.OPTIMAL,
+                                    info={"proof": "optimal", "bound": float(bqm.offset)})
+        builder = _Builder()
+        builder.add_variables(binary)
+        scale, exact = integer_scale(builder.coefficients(binary))
+        builder.model.Minimize(builder.linear_expr(binary, scale, one_sided=True))
+        solver, status, elapsed = self._run(builder, options, seed)
+        cp_model = builder.cp_model
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise SolverError(f"cpsat found no solution within the time limit "
+                              f"({solver.StatusName(status)}); raise --time-limit")
+        values = np.array([[solver.Value(builder.vars[v]) for v in labels]], dtype=np.int8)
+        if bqm.vartype is dimod.SPIN:
+            values = 2 * values - 1
+        ss = dimod.SampleSet.from_samples_bqm((values, labels), bqm)
+        result_status, proof = self._status(cp_model, status, exact)
+        bound = solver.BestObjectiveBound() / scale + float(binary.offset)
+        return self.make_result(ss, options, seed, status=result_status, solver_s=elapsed, info={
+            "proof": proof, "bound": bound, "cp_sat_status": solver.StatusName(status),
+            "scale": scale, "exact_scaling": exact,
+            "num_workers": solver.parameters.num_workers})
+
+    def _solve_cqm(self, cqm: dimod.ConstrainedQuadraticModel, options: CPSATOptions,
+                   seed: int) -> Result:
+        work = cqm.spin_to_binary(inplace=False)
+        labels = list(work.variables)
+        builder = _Builder()
+        builder.add_variables(work)
+        exact = True
+        for label, constraint in work.constraints.items():
+            lhs = constraint.lhs
+            rhs = float(constraint.rhs) - float(lhs.offset)
+            c_scale, c_exact = integer_scale(builder.coefficients(lhs) + [rhs])
+            exact &= c_exact
+            expr = builder.linear_expr(lhs, c_scale, one_sided=False)
+            bound = rhs * c_scale
+            sense = constraint.sense
+            if sense is dimod.sym.Sense.Le:
+                builder.model.Add(expr <= math.floor(bound + 1e-9))
+            elif sense is dimod.sym.Sense.Ge:
+                builder.model.Add(expr >= math.ceil(bound - 1e-9))
+            else:
+                if abs(bound - round(bound)) > 1e-9:
+                    raise UnsupportedModelError(
+                        f"cpsat: equality constraint {label!r} has a non-integer right-hand side "
+                        "after scaling")
+                builder.model.Add(expr == round(bound))
+        scale, obj_exact = integer_scale(builder.coefficients(work.objective))
+        exact &= obj_exact
+        builder.model.Minimize(builder.linear_expr(work.objective, scale, one_sided=True))
+        solver, status, elapsed = self._run(builder, options, seed)
+        cp_model = builder.cp_model
+        result_status, proof = self._status(cp_model, status, exact)
+        info: dict[str, Any] = {"proof": proof, "cp_sat_status": solver.StatusName(status),
+                                "exact_scaling": exact}
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if status == cp_model.INFEASIBLE:
+                return Result(backend=self.name, backend_version=self.version(),
+                              model_kind="cqm", energy=None, sample=None, samples=None,
+                              timing=Timing(wall_s=0.0, solver_s=elapsed),
+                              options=options.to_dict(), seed=seed, status=Status.INFEASIBLE,
+                              info={"device": self.device, **info})
+            raise SolverError(f"cpsat found no solution within the time limit "
+                              f"({solver.StatusName(status)}); raise --time-limit")
+        sample = {v: solver.Value(builder.vars[v]) for v in labels}
+        for v in cqm.variables:  # map spins back
+            if cqm.vartype(v) is dimod.SPIN:
+                sample[v] = 2 * sample[v] - 1
+        ss = dimod.SampleSet.from_samples_cqm(sample, cqm)
+        info["bound"] = solver.BestObjectiveBound() / scale + float(work.objective.offset)
+        return self.make_result(ss, options, seed, status=result_status, solver_s=elapsed,
+                                info=info, model_kind="cqm")

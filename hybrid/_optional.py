@@ -1,0 +1,60 @@
+"""Optional dependencies: check without importing, import with an install hint.
+
+Backends and use cases that need heavy or optional packages (qiskit, cupy, pyscf,
+openjij, ortools...) import them through :func:`require` at the point of use, so that
+``import hybrid`` stays light and a missing package becomes a
+:class:`~hybrid.errors.MissingDependencyError` naming the extra to install.
+
+Examples:
+    >>> from hybrid._optional import is_installed
+    >>> is_installed("json"), is_installed("surely_not_a_real_module_name")
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from functools import cache
+from types import ModuleType
+
+from hybrid.errors import MissingDependencyError
+
+__all__ = ["is_installed", "require", "install_hint"]
+
+
+@cache
+def is_installed(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def install_hint(extra: str | None, package: str | None = None) -> str:
+    """The pip command that brings a missing dependency."""
+    if extra:
+        return f"pip install 'hybrid-workbench[{extra}]'"
+    if package:
+        return f"pip install {package}"
+    return "pip install hybrid-workbench"
+
+
+def require(module: str, *, extra: str | None = None, package: str | None = None,
+            purpose: str = "") -> ModuleType:
+    """Import ``module`` or raise :class:`MissingDependencyError` with an install hint.
+
+    Args:
+        module: dotted module name to import.
+        extra: the project's extra that installs it (``"chem"``, ``"opt"``...).
+        package: the PyPI distribution, when no extra carries it.
+        purpose: what needs it, for the message.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        what = f" (needed for {purpose})" if purpose else ""
+        raise MissingDependencyError(
+            f"{module} is not installed{what}; install it with: {install_hint(extra, package)}"
+        ) from exc

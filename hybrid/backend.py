@@ -1,0 +1,247 @@
+"""The backend protocol: one small contract every solver implements.
+
+A backend has a ``name``, the model kinds it accepts, a frozen ``Options`` dataclass, and
+three methods (``STYLE.md``: dimod's ``Sampler``, PennyLane's ``Device``):
+
+* :meth:`Backend.capabilities` -- what it is and what it takes;
+* :meth:`Backend.supports` -- ``True`` or the reason it cannot take *this* model (wrong
+  kind, too large, missing package), decided before any memory is allocated;
+* :meth:`Backend.solve` -- validate, solve, time, and return a :class:`~hybrid.result.Result`.
+
+Subclasses implement ``_solve`` and, where they have limits, ``_check``. Annealing-style
+backends derive from :class:`SamplerBackend` and so are real :class:`dimod.Sampler` s,
+usable from Ocean code unchanged.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib.metadata
+import secrets
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import dimod
+
+from hybrid._optional import install_hint, is_installed
+from hybrid.errors import (
+    BackendUnavailableError,
+    OptionsError,
+    ProblemTooLargeError,
+    UnsupportedModelError,
+)
+from hybrid.models import describe_model, model_kind
+from hybrid.options import BackendOptions
+from hybrid.result import Result, Status, Timing
+
+__all__ = ["Backend", "SamplerBackend", "Capabilities", "TimeLimitIgnoredWarning", "draw_seed"]
+
+
+class TimeLimitIgnoredWarning(UserWarning):
+    """A time limit was given to a backend that cannot honour one."""
+
+
+def draw_seed() -> int:
+    """A fresh seed from the OS entropy pool (recorded in the result for reproducibility)."""
+    return secrets.randbits(31)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend is and what it accepts.
+
+    Attributes:
+        name: registered name.
+        model_kinds: accepted model kinds (``'bqm'``, ``'cqm'``, ``'pauli'``, ``'circuit'``).
+        options: option names with their defaults.
+        device: where it computes (``'cpu'``, ``'gpu'``, ``'cpu/gpu'``, ``'simulator'``, ``'qpu'``).
+        exact: whether it proves optimality when it finishes.
+        time_limit: whether it honours a time limit.
+        max_variables: a hard size limit (variables or qubits), or None.
+        description: one line.
+    """
+
+    name: str
+    model_kinds: tuple[str, ...]
+    options: Mapping[str, Any]
+    device: str = "cpu"
+    exact: bool = False
+    time_limit: bool = False
+    max_variables: int | None = None
+    description: str = ""
+
+
+class Backend(abc.ABC):
+    """Base class of every backend.
+
+    Class attributes to set in subclasses:
+        name: identifier it is registered under (``[a-z][a-z0-9-]*``).
+        model_kinds: accepted model kinds.
+        Options: its frozen options dataclass.
+        requires: importable modules it needs (checked without importing them).
+        extra: the project's extra that installs them (for the install hint).
+        package: the distribution whose version is reported in results.
+        device, exact, description: see :class:`Capabilities`.
+    """
+
+    name: ClassVar[str] = ""
+    model_kinds: ClassVar[tuple[str, ...]] = ()
+    Options: ClassVar[type[BackendOptions]] = BackendOptions
+    requires: ClassVar[tuple[str, ...]] = ()
+    extra: ClassVar[str | None] = None
+    package: ClassVar[str | None] = None
+    device: ClassVar[str] = "cpu"
+    exact: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+
+    # -- introspection ----------------------------------------------------------------------
+    def available(self) -> Literal[True] | str:
+        """True, or why this backend cannot run here."""
+        missing = [m for m in self.requires if not is_installed(m)]
+        if missing:
+            return f"missing package(s): {', '.join(missing)}"
+        return True
+
+    def install_hint(self) -> str:
+        """How to make an unavailable backend available."""
+        return install_hint(self.extra, self.package)
+
+    def version(self) -> str:
+        """Version of the package doing the work (the project's own for native solvers)."""
+        dist = self.package or "hybrid-workbench"
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            return "unknown"
+
+    def capabilities(self) -> Capabilities:
+        defaults = self.Options()
+        return Capabilities(
+            name=self.name, model_kinds=tuple(self.model_kinds), options=defaults.to_dict(),
+            device=self.device, exact=self.exact, time_limit=defaults.has("time_limit"),
+            max_variables=self.max_variables(defaults), description=self.description,
+        )
+
+    def max_variables(self, options: BackendOptions) -> int | None:
+        """A hard size limit under these options, if any."""
+        return None
+
+    # -- validation -------------------------------------------------------------------------
+    def make_options(self, options: Mapping[str, Any] | BackendOptions | None = None,
+                     time_limit: float | None = None) -> BackendOptions:
+        """Validated options; ``time_limit`` (seconds) goes to the ``time_limit`` field if any."""
+        try:
+            opts = self.Options.from_mapping(options)
+            if time_limit is not None:
+                if time_limit <= 0:
+                    raise OptionsError(f"time limit must be positive, got {time_limit}")
+                if opts.has("time_limit"):
+                    opts = self.Options.from_mapping(opts, time_limit=float(time_limit))
+                else:
+                    warnings.warn(f"backend {self.name!r} cannot honour a time limit; "
+                                  "it runs to completion", TimeLimitIgnoredWarning, stacklevel=3)
+        except OptionsError as exc:
+            raise OptionsError(f"{self.name}: {exc}") from None
+        return opts
+
+    def _check(self, model: Any, options: BackendOptions) -> None:
+        """Raise UnsupportedModelError/ProblemTooLargeError for models this backend can't take.
+
+        The base checks the model kind and :meth:`max_variables`; override to add more
+        (call ``super()._check`` first).
+        """
+        kind = model_kind(model)
+        if kind not in self.model_kinds:
+            accepted = ", ".join(self.model_kinds)
+            raise UnsupportedModelError(
+                f"backend {self.name!r} accepts {accepted} models, not {describe_model(model)}")
+        limit = self.max_variables(options)
+        if limit is not None:
+            n = len(model.variables) if kind in ("bqm", "cqm") else model.num_qubits
+            if n > limit:
+                raise ProblemTooLargeError(
+                    f"backend {self.name!r} takes at most {limit} variables; this model has {n}")
+
+    def supports(self, model: Any, options: Mapping[str, Any] | BackendOptions | None = None
+                 ) -> Literal[True] | str:
+        """True, or the reason this backend cannot take ``model`` (nothing is computed)."""
+        avail = self.available()
+        if avail is not True:
+            return f"backend {self.name!r} is not available here: {avail}"
+        try:
+            self._check(model, self.make_options(options))
+        except UnsupportedModelError as exc:
+            return str(exc)
+        return True
+
+    # -- solving ----------------------------------------------------------------------------
+    def solve(self, model: Any, *, options: Mapping[str, Any] | BackendOptions | None = None,
+              seed: int | None = None, time_limit: float | None = None) -> Result:
+        """Validate, solve and time; the result records options, seed and wall time.
+
+        Raises:
+            BackendUnavailableError: a package or device is missing (the message says how
+                to install it).
+            OptionsError: unknown option or bad value.
+            UnsupportedModelError: wrong model kind; ProblemTooLargeError: too large.
+        """
+        avail = self.available()
+        if avail is not True:
+            raise BackendUnavailableError(
+                f"backend {self.name!r} is not available here: {avail}; "
+                f"install with: {self.install_hint()}")
+        opts = self.make_options(options, time_limit)
+        self._check(model, opts)
+        if seed is None:
+            seed = draw_seed()
+        elif not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise OptionsError(f"seed must be a non-negative integer, got {seed!r}")
+        start = time.perf_counter()
+        result = self._solve(model, opts, seed)
+        wall = time.perf_counter() - start
+        return result.replace(timing=Timing(wall_s=wall, solver_s=result.timing.solver_s))
+
+    @abc.abstractmethod
+    def _solve(self, model: Any, options: BackendOptions, seed: int) -> Result:
+        """Solve a validated model. Build the result with :meth:`make_result`."""
+
+    def make_result(self, sampleset: dimod.SampleSet, options: BackendOptions, seed: int, *,
+                    status: str = Status.BEST_FOUND, solver_s: float | None = None,
+                    info: Mapping[str, Any] | None = None, model_kind: str = "bqm") -> Result:
+        """A :class:`Result` from a sample set (wall time is filled in by :meth:`solve`)."""
+        return Result.from_sampleset(
+            sampleset, backend=self.name, backend_version=self.version(),
+            timing=Timing(wall_s=0.0, solver_s=solver_s), options=options.to_dict(), seed=seed,
+            status=status, model_kind=model_kind, info={"device": self.device, **(info or {})})
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+class SamplerBackend(Backend, dimod.Sampler):
+    """A BQM backend that is also a :class:`dimod.Sampler`.
+
+    ``sample(bqm, **parameters)`` takes the backend's options plus ``seed`` and returns
+    the :class:`dimod.SampleSet`, so Ocean code (composites, ``sample_ising``,
+    ``sample_qubo``) works on it unchanged. Unknown parameters raise
+    :class:`~hybrid.errors.OptionsError` instead of being dropped.
+    """
+
+    model_kinds: ClassVar[tuple[str, ...]] = ("bqm",)
+
+    @property
+    def parameters(self) -> dict[str, list[str]]:
+        return {**{name: [] for name in self.Options.field_names()}, "seed": []}
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return {"backend": self.name, "version": self.version(), "device": self.device}
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, **parameters: Any) -> dimod.SampleSet:
+        seed = parameters.pop("seed", None)
+        result = self.solve(bqm, options=parameters, seed=seed)
+        assert result.samples is not None
+        return result.samples

@@ -1,0 +1,184 @@
+"""Per-backend options: frozen dataclasses that reject what they do not know.
+
+Each backend declares ``Options``, a frozen dataclass subclassing :class:`BackendOptions`.
+:meth:`BackendOptions.from_mapping` builds one from a mapping (Python) or from ``k=v``
+strings (CLI, job files), converting strings to the declared field types and raising
+:class:`~hybrid.errors.OptionsError` on unknown names, wrong types and bad ranges, listing
+the valid options, before any work starts.
+
+Examples:
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class SAOptions(BackendOptions):
+    ...     num_reads: int = 10
+    ...     beta_range: tuple[float, float] | None = None
+    >>> SAOptions.from_mapping({"num_reads": "20"}).num_reads
+    20
+    >>> SAOptions.from_mapping({"num_read": 3})
+    Traceback (most recent call last):
+    ...
+    hybrid.errors.OptionsError: unknown option 'num_read' for this backend; did you mean 'num_reads'? Valid options: beta_range, num_reads
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, Literal, Union, get_args, get_origin
+
+import yaml
+
+from hybrid.errors import OptionsError
+
+__all__ = ["BackendOptions", "parse_option_strings"]
+
+
+def parse_option_strings(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Parse CLI ``k=v`` strings; values are read as YAML scalars/lists (``10``, ``1e-3``, ``[0.1, 5]``).
+
+    Examples:
+        >>> parse_option_strings(["num_reads=10", "beta_range=[0.1, 5]", "name=abc"])
+        {'num_reads': 10, 'beta_range': [0.1, 5], 'name': 'abc'}
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise OptionsError(f"option {item!r} is not of the form key=value (e.g. num_reads=100)")
+        key, _, raw = item.partition("=")
+        key = key.strip().replace("-", "_")
+        try:
+            out[key] = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            out[key] = raw
+    return out
+
+
+def _coerce(value: Any, tp: Any, name: str) -> Any:
+    """Convert ``value`` to type ``tp`` or raise OptionsError."""
+    origin = get_origin(tp)
+    if tp is Any:
+        return value
+    if origin in (Union, types.UnionType):
+        args = get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, name)
+            except OptionsError as exc:
+                errors.append(str(exc))
+        raise OptionsError(f"option {name!r}: {value!r} matches none of {tp}")
+    if origin is Literal:
+        choices = get_args(tp)
+        if value in choices:
+            return value
+        raise OptionsError(f"option {name!r} must be one of {list(choices)}, got {value!r}")
+    if origin in (tuple, list):
+        if isinstance(value, str):
+            value = yaml.safe_load(value)
+        if not isinstance(value, (list, tuple)):
+            raise OptionsError(f"option {name!r} must be a list, got {value!r}")
+        args = get_args(tp)
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            if len(args) != len(value):
+                raise OptionsError(f"option {name!r} must have {len(args)} items, got {value!r}")
+            return tuple(_coerce(v, a, name) for v, a in zip(value, args))
+        inner = args[0] if args else Any
+        seq = [_coerce(v, inner, name) for v in value]
+        return tuple(seq) if origin is tuple else seq
+    if origin in (dict, Mapping) or tp in (dict,):
+        if not isinstance(value, Mapping):
+            raise OptionsError(f"option {name!r} must be a mapping, got {value!r}")
+        return dict(value)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
+            return value.lower() in ("true", "yes", "1")
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise OptionsError(f"option {name!r} must be true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, bool):
+            raise OptionsError(f"option {name!r} must be an integer, got {value!r}")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise OptionsError(f"option {name!r} must be an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, bool):
+            raise OptionsError(f"option {name!r} must be a number, got {value!r}")
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise OptionsError(f"option {name!r} must be a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise OptionsError(f"option {name!r} must be a string, got {value!r}")
+    if isinstance(tp, type):
+        if isinstance(value, tp):
+            return value
+        raise OptionsError(f"option {name!r} must be a {tp.__name__}, got {value!r}")
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class BackendOptions:
+    """Base class of every backend's options. Subclasses are frozen dataclasses.
+
+    Subclasses may validate ranges in ``__post_init__`` by raising
+    :class:`~hybrid.errors.OptionsError`.
+    """
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return sorted(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | BackendOptions | None = None,
+                     **overrides: Any) -> BackendOptions:
+        """Validated options from a mapping (strings are converted to the field types)."""
+        if isinstance(values, cls):
+            values = values.to_dict()
+        elif isinstance(values, BackendOptions):
+            raise OptionsError(f"expected {cls.__name__}, got {type(values).__name__}")
+        merged = {**dict(values or {}), **overrides}
+        names = cls.field_names()
+        hints = typing.get_type_hints(cls)
+        for key in merged:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else "."
+                valid = ", ".join(names) if names else "(none)"
+                raise OptionsError(f"unknown option {key!r} for this backend{hint} "
+                                   f"Valid options: {valid}")
+        kwargs = {k: _coerce(v, hints[k], k) for k, v in merged.items()}
+        try:
+            return cls(**kwargs)
+        except OptionsError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise OptionsError(str(exc)) from exc
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def has(self, name: str) -> bool:
+        return name in self.field_names()
