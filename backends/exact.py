@@ -43,7 +43,7 @@ class ExactOptions(BackendOptions):
         num_states: how many lowest-energy states to return (ground states first).
     """
 
-    max_variables: int = 26
+    max_variables: int = 30
     num_states: int = 16
 
     def __post_init__(self) -> None:
@@ -88,21 +88,25 @@ def enumerate_lowest(bqm: dimod.BinaryQuadraticModel, num_states: int = 1,
     keep = max(1, num_states)
     best_e = np.empty(0)
     best_s = np.empty((0, n), dtype=np.int8)
+    threshold = np.inf  # energy of the keep-th best state so far
     for code in range(2 ** m):
         hi = np.where(((code >> np.arange(m)) & 1) == 1, hi_val, lo_val).astype(np.float64)
-        e = e_low + (hi @ h_hi + hi @ J_hh @ hi) + low @ (J_lh @ hi)
-        if len(e) > keep:
-            idx = np.argpartition(e, keep - 1)[:keep]
-        else:
-            idx = np.arange(len(e))
+        e = low @ (J_lh @ hi)
+        e += e_low + (hi @ h_hi + hi @ J_hh @ hi)
+        if e.min() > threshold:
+            continue
+        idx = np.flatnonzero(e <= threshold) if np.isfinite(threshold) else np.arange(len(e))
+        if len(idx) > keep:
+            idx = idx[np.argpartition(e[idx], keep - 1)[:keep]]
         cand_s = np.empty((len(idx), n), dtype=np.int8)
         cand_s[:, :k] = low[idx]
         cand_s[:, k:] = hi
         best_e = np.concatenate([best_e, e[idx]])
         best_s = np.concatenate([best_s, cand_s])
-        if len(best_e) > 4 * keep:
-            order = np.argsort(best_e, kind="stable")[:keep]
-            best_e, best_s = best_e[order], best_s[order]
+        order = np.argsort(best_e, kind="stable")[:keep]
+        best_e, best_s = best_e[order], best_s[order]
+        if len(best_e) == keep:
+            threshold = best_e[-1]
     order = np.argsort(best_e, kind="stable")[:keep]
     return best_s[order], best_e[order], labels
 

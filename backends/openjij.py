@@ -7,6 +7,10 @@ temperature ``beta``). Because SQA's ``beta`` and ``gamma`` are absolute, the mo
 divided by its largest absolute bias first (``normalize``), which makes the defaults work
 on any weight scale; energies are reported on the original model.
 
+OpenJij (0.12) gives every read the same trajectory when a seed is set; the wrappers
+therefore run each read with its own seed derived from the user's (``SeedSequence``),
+which keeps runs reproducible *and* the reads independent.
+
 Examples:
     >>> import dimod
     >>> bqm = dimod.BinaryQuadraticModel({}, {(0, 1): 1.0, (1, 2): 1.0}, 0.0, "SPIN")
@@ -100,11 +104,18 @@ class _OpenJijBackend(SamplerBackend):
         else:
             # OpenJij wants sortable labels; give it integers and map back
             relabelled = model.relabel_variables({v: i for i, v in enumerate(labels)}, inplace=False)
-            response = self._run(relabelled, options, seed)
-            order = [int(v) for v in response.variables]
-            raw = np.asarray(response.record.sample)
-            samples = np.empty_like(raw)
-            samples[:, order] = raw
+            # OpenJij repeats the same trajectory for every read when given a seed, so each
+            # read runs on its own seed derived from ours.
+            read_seeds = np.random.SeedSequence(seed).generate_state(options.num_reads)
+            rows = []
+            for read_seed in read_seeds:
+                response = self._run(relabelled, options, int(read_seed) % (2 ** 31))
+                order = [int(v) for v in response.variables]
+                raw = np.asarray(response.record.sample)
+                row = np.empty_like(raw)
+                row[:, order] = raw
+                rows.append(row)
+            samples = np.concatenate(rows)
         solver_s = time.perf_counter() - start
         ss = dimod.SampleSet.from_samples_bqm((samples, labels), model)
         return self.make_result(ss, options, seed, solver_s=solver_s)
@@ -121,6 +132,7 @@ class OpenJijSABackend(_OpenJijBackend):
         import openjij as oj
 
         params = {k: v for k, v in options.to_dict().items() if v is not None}
+        params["num_reads"] = 1
         return oj.SASampler().sample(bqm, seed=seed, **params)
 
 
@@ -141,5 +153,5 @@ class OpenJijSQABackend(_OpenJijBackend):
                 bqm = bqm.copy()
                 bqm.scale(1.0 / scale)
         return oj.SQASampler().sample(
-            bqm, seed=seed, num_reads=options.num_reads, num_sweeps=options.num_sweeps,
+            bqm, seed=seed, num_reads=1, num_sweeps=options.num_sweeps,
             trotter=options.trotter, beta=options.beta, gamma=options.gamma)

@@ -194,7 +194,12 @@ class Backend(abc.ABC):
                 f"backend {self.name!r} is not available here: {avail}; "
                 f"install with: {self.install_hint()}")
         opts = self.make_options(options, time_limit)
-        self._check(model, opts)
+        try:
+            self._check(model, opts)
+        except ProblemTooLargeError as exc:
+            others = _backends_that_take(model, exclude=self.name)
+            where = ", ".join(others) if others else "none available here"
+            raise ProblemTooLargeError(f"{exc}. Backends that can take it: {where}") from None
         if seed is None:
             seed = draw_seed()
         elif not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
@@ -219,6 +224,17 @@ class Backend(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+
+def _backends_that_take(model: Any, exclude: str = "") -> list[str]:
+    """Registered, available backends whose default options accept ``model`` (no solving)."""
+    from hybrid.registry import all_backends
+
+    out = []
+    for name, backend in all_backends().items():
+        if name != exclude and backend.supports(model) is True:
+            out.append(name)
+    return out
 
 
 class SamplerBackend(Backend, dimod.Sampler):

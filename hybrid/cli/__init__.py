@@ -1,0 +1,224 @@
+"""The ``hybrid`` command line (typer + rich).
+
+Commands: ``backends``, ``usecases``, ``solve`` (and more from the batch/benchmark
+modules). Every error exits non-zero with one clear line on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hybrid.errors import WorkbenchError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Quantum-classical hybrid workbench: one problem, every backend.")
+console = Console()
+err_console = Console(stderr=True)
+
+__all__ = ["app", "main", "fail"]
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one error line to stderr and exit."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, default=str) + "\n")
+    sys.stdout.flush()
+
+
+@app.command("backends")
+def backends_cmd(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """List registered backends: model types, availability here, install hint."""
+    from hybrid.registry import all_backends, broken_backends
+
+    rows = []
+    for name, backend in all_backends().items():
+        avail = backend.available()
+        rows.append({
+            "name": name,
+            "model_types": list(backend.model_kinds),
+            "available": avail is True,
+            "reason": None if avail is True else avail,
+            "install_hint": None if avail is True else backend.install_hint(),
+            "version": backend.version() if avail is True else None,
+            "device": backend.device,
+            "description": backend.description,
+        })
+    for name, why in broken_backends().items():
+        rows.append({"name": name, "model_types": [], "available": False,
+                     "reason": f"failed to load: {why}", "install_hint": None, "version": None,
+                     "device": None, "description": ""})
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title="Backends")
+    for col in ("name", "models", "available", "version / reason", "install hint"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], ", ".join(r["model_types"]),
+                      "[green]yes[/]" if r["available"] else "[red]no[/]",
+                      r["version"] if r["available"] else (r["reason"] or ""),
+                      r["install_hint"] or "")
+    console.print(table)
+
+
+@app.command("usecases")
+def usecases_cmd(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """List registered use cases and their instance formats."""
+    from hybrid.registry import all_usecases
+
+    rows = [{"name": n, "description": u.description, "model_types": list(u.model_kinds),
+             "sense": u.sense, "formats": u.formats} for n, u in all_usecases().items()]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title="Use cases")
+    for col in ("name", "models", "objective", "description", "instance formats"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], ", ".join(r["model_types"]), r["sense"] + "imise",
+                      r["description"], r["formats"])
+    console.print(table)
+
+
+@app.command("solve")
+def solve_cmd(
+    usecase: Annotated[str, typer.Argument(help="use case name (see `hybrid usecases`)")],
+    instance: Annotated[str, typer.Argument(
+        help="instance file, shipped name (e.g. G1), or generate:k=v,... (e.g. generate:size=20,seed=1)")],
+    backend: Annotated[str, typer.Option("--backend", "-b", help="backend name (see `hybrid backends`)")],
+    seed: Annotated[Optional[int], typer.Option("--seed", help="random seed")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="seconds")] = None,
+    option: Annotated[Optional[list[str]], typer.Option(
+        "--option", "-o", help="backend option key=value (repeatable)")] = None,
+    formulation: Annotated[Optional[list[str]], typer.Option(
+        "--formulation", "-f", help="formulation option key=value (repeatable)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Solve one instance of a use case on one backend."""
+    from hybrid.options import parse_option_strings
+    from hybrid.registry import get_backend, get_usecase
+
+    uc = get_usecase(usecase)
+    be = get_backend(backend)
+    opts = parse_option_strings(option or [])
+    form_opts = parse_option_strings(formulation or [])
+    be.make_options(opts, time_limit)  # fail on bad options before loading anything
+    inst = uc.open(instance)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outcome = uc.solve(inst, be, seed=seed, options=opts, time_limit=time_limit,
+                           formulation_options=form_opts)
+    data = outcome.to_dict()
+    if as_json:
+        emit_json(data)
+        return
+    table = Table(title=f"{usecase} / {data['instance']} on {data['backend']}", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key in ("objective", "feasible", "energy", "status", "wall_s", "seed"):
+        value = data[key]
+        table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+    for key, value in data["metrics"].items():
+        if not isinstance(value, (dict, list)):
+            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+    console.print(table)
+
+
+@app.command("compare")
+def compare_cmd(
+    usecase: Annotated[str, typer.Argument(help="use case name")],
+    instance: Annotated[str, typer.Argument(help="instance file, shipped name or generate:k=v,...")],
+    backends: Annotated[Optional[str], typer.Option(
+        "--backends", help="comma-separated backend names (default: every available one that fits)")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="seconds per solve")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON list")] = False,
+) -> None:
+    """Solve one instance on several backends and show them side by side."""
+    from hybrid.registry import all_backends, get_backend, get_usecase
+
+    uc = get_usecase(usecase)
+    inst = uc.open(instance)
+    names = [b.strip() for b in backends.split(",")] if backends else None
+    chosen = [get_backend(n) for n in names] if names else [
+        b for b in all_backends().values()
+        if b.available() is True and any(k in b.model_kinds for k in uc.model_kinds)]
+    rows = []
+    for be in chosen:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = uc.solve(inst, be, seed=seed, time_limit=time_limit).to_dict()
+            rows.append({k: out[k] for k in ("backend", "objective", "feasible", "energy",
+                                              "status", "wall_s")})
+        except WorkbenchError as exc:
+            if names:  # the user asked for this one: say why it could not run
+                rows.append({"backend": be.name, "objective": None, "feasible": None,
+                             "energy": None, "status": "refused", "wall_s": None,
+                             "error": str(exc)})
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title=f"{usecase} / {uc.instance_name(inst)}: backends side by side")
+    for col in ("backend", "objective", "feasible", "energy", "status", "wall_s"):
+        table.add_column(col, justify="right" if col in ("objective", "energy", "wall_s") else "left")
+    sense_best = max if uc.sense == "max" else min
+    values = [r["objective"] for r in rows if r["objective"] is not None and r["feasible"]]
+    best = sense_best(values) if values else None
+    for r in rows:
+        obj = r["objective"]
+        mark = "[bold green]" if obj is not None and obj == best else ""
+        table.add_row(r["backend"], f"{mark}{obj:.6g}" if obj is not None else "-",
+                      str(r["feasible"]), f"{r['energy']:.6g}" if r["energy"] is not None else "-",
+                      r["status"], f"{r['wall_s']:.3f}" if r["wall_s"] is not None else "-")
+    console.print(table)
+
+
+def _register_extensions() -> None:
+    """Attach command groups that live in other modules, if present."""
+    import importlib
+
+    for module in ("hybrid.cli.batch",):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: runs the app, turning errors into one line."""
+    _register_extensions()
+    try:
+        app(args=argv, standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except WorkbenchError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("[bold red]error:[/] interrupted", highlight=False)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and anything unexpected: one line
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            err_console.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False,
+                              soft_wrap=True)
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False,
+                          soft_wrap=True)
+        sys.exit(1)
