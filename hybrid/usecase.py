@@ -132,20 +132,33 @@ class UseCase(abc.ABC):
 
     # -- instances -----------------------------------------------------------------------
     @abc.abstractmethod
-    def load(self, source: str | Path) -> Any:
-        """Read an instance from a file (or a named shipped instance)."""
+    def load(self, source: str | Path, **params: Any) -> Any:
+        """Read an instance from a file (or a named shipped instance).
+
+        ``params`` are instance parameters given on the command line (``--param k=v``),
+        for formats that do not carry them (e.g. ``k`` for a CSV of prices); a use case
+        that takes none raises :class:`InstanceError` naming them.
+        """
 
     @abc.abstractmethod
     def generate(self, seed: int = 0, **params: Any) -> Any:
         """A random instance from a seed (same seed, same instance)."""
 
-    def open(self, spec: str | Path, **overrides: Any) -> Any:
-        """An instance from a path, a shipped name, or ``generate:k=v,...``."""
-        params = parse_generate_spec(str(spec))
-        if params is not None:
-            seed = int(params.pop("seed", 0))
-            return self.generate(seed=seed, **{**params, **overrides})
-        return self.load(spec)
+    def open(self, spec: str | Path, **params: Any) -> Any:
+        """An instance from a path, a shipped name, or ``generate:k=v,...``.
+
+        ``params`` (from ``--param k=v``) go to :meth:`generate` or :meth:`load`.
+        """
+        gen = parse_generate_spec(str(spec))
+        if gen is not None:
+            merged = {**gen, **params}
+            seed = int(merged.pop("seed", 0))
+            try:
+                return self.generate(seed=seed, **merged)
+            except TypeError as exc:
+                raise InstanceError(f"{self.name}: bad generator parameters {sorted(merged)}: "
+                                    f"{exc}") from None
+        return self.load(spec, **params)
 
     def instance_name(self, instance: Any) -> str:
         return str(getattr(instance, "name", "instance"))

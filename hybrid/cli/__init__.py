@@ -103,6 +103,8 @@ def solve_cmd(
         "--option", "-o", help="backend option key=value (repeatable)")] = None,
     formulation: Annotated[Optional[list[str]], typer.Option(
         "--formulation", "-f", help="formulation option key=value (repeatable)")] = None,
+    param: Annotated[Optional[list[str]], typer.Option(
+        "--param", "-p", help="instance parameter key=value, e.g. k=5 for a price CSV (repeatable)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Solve one instance of a use case on one backend."""
@@ -114,7 +116,7 @@ def solve_cmd(
     opts = parse_option_strings(option or [])
     form_opts = parse_option_strings(formulation or [])
     be.make_options(opts, time_limit)  # fail on bad options before loading anything
-    inst = uc.open(instance)
+    inst = uc.open(instance, **parse_option_strings(param or []))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         outcome = uc.solve(inst, be, seed=seed, options=opts, time_limit=time_limit,

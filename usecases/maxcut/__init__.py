@@ -25,6 +25,7 @@ from typing import Any
 import dimod
 import numpy as np
 
+from hybrid.errors import InstanceError
 from hybrid.result import Result
 from hybrid.usecase import Evaluation, Formulation, UseCase
 from usecases.maxcut.io import MaxCutInstance, generate_graph, load_graph
@@ -52,7 +53,9 @@ class MaxCut(UseCase):
     model_kinds = ("bqm",)
     formats = "rudy/G-set text ('n m' then 'i j w', 1-based), edge-list JSON, or a G-set name"
 
-    def load(self, source: str | Path) -> MaxCutInstance:
+    def load(self, source: str | Path, **params: Any) -> MaxCutInstance:
+        if params:
+            raise InstanceError(f"maxcut files take no extra parameters, got {sorted(params)}")
         return load_graph(source)
 
     def generate(self, seed: int = 0, **params: Any) -> MaxCutInstance:
