@@ -1,0 +1,1 @@
+"""Hybrid quantum-classical algorithms (QAOA, VQE, decomposition), each also a backend."""
