@@ -1,0 +1,212 @@
+"""Portfolio optimisation: from prices (or mu and Sigma) to a selection, solved on any backend.
+
+The default problem is **cardinality selection**: hold exactly ``k`` of ``n`` assets with
+equal weights ``w = z / k`` and maximise ``mu.w - lambda w' Sigma w`` (higher is better).
+The BQM energy of a feasible sample is exactly ``-objective``; the penalty that enforces
+``sum z = k`` is computed per instance and proved sufficient in
+:mod:`usecases.portfolio.formulations`, which also holds the CQM, the integer-lot and the
+long/short formulations (formulation option ``formulation=cardinality|lots|longshort``).
+
+Instances come from the JSON format or a CSV of prices (:mod:`.instance`, :mod:`.prices`,
+:mod:`.estimators`), or from a seeded factor-model market (:mod:`.market`). Baselines
+(enumeration, SCIP MIQP, cvxpy Markowitz) are in :mod:`.baselines`; the efficient-frontier
+plot and the rolling-window backtest in :mod:`.analysis`.
+
+Examples:
+    >>> from usecases.portfolio import Portfolio
+    >>> pf = Portfolio()
+    >>> inst = pf.generate(seed=0, size=10, k=3)
+    >>> out = pf.solve(inst, "exact", seed=0)
+    >>> out.evaluation.feasible, len(out.solution)
+    (True, 3)
+    >>> abs(out.evaluation.objective + out.result.energy) < 1e-12
+    True
+    >>> abs(out.evaluation.objective - pf.baseline(inst).objective) < 1e-12
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hybrid.errors import InstanceError, UnsupportedModelError
+from hybrid.result import Result
+from hybrid.usecase import Evaluation, Formulation, UseCase
+from usecases.portfolio.instance import PortfolioInstance, load_instance
+
+__all__ = ["Portfolio", "PortfolioInstance"]
+
+FORMULATIONS = ("cardinality", "lots", "longshort")
+
+
+class Portfolio(UseCase):
+    """Mean-variance portfolio selection (cardinality, integer lots, long/short)."""
+
+    name = "portfolio"
+    description = "mean-variance selection of k assets (w = z/k); objective mu.w - lambda w'Sigma w"
+    sense = "max"
+    model_kinds = ("bqm", "cqm")
+    formats = ("JSON {assets, mu, sigma, k, risk_aversion}, or a CSV of prices (date column + "
+               "one column per asset) with --param k=5 --param risk_aversion=1 "
+               "--param estimator=sample|ledoit-wolf")
+
+    # -- instances --------------------------------------------------------------------------
+    def load(self, source: str | Path, **params: Any) -> PortfolioInstance:
+        return load_instance(source, **params)
+
+    def generate(self, seed: int = 0, size: int = 20, k: int | None = None,
+                 risk_aversion: float = 1.0, num_factors: int = 4) -> PortfolioInstance:
+        """A factor-model market of ``size`` assets; ``k`` defaults to ``max(2, size // 5)``."""
+        from usecases.portfolio.market import factor_market
+
+        market = factor_market(seed=seed, size=size, num_factors=num_factors)
+        k = max(2, int(size) // 5) if k is None else k
+        return PortfolioInstance(
+            name=f"factor-n{size}-k{k}-s{seed}", assets=market.assets, mu=market.mu,
+            sigma=market.sigma, k=k, risk_aversion=risk_aversion,
+            meta={"source": "generate", "seed": seed, "num_factors": num_factors})
+
+    def instance_name(self, instance: PortfolioInstance) -> str:
+        return instance.name
+
+    # -- the flow ---------------------------------------------------------------------------
+    def formulate(self, instance: PortfolioInstance, model_kind: str = "bqm",
+                  formulation: str = "cardinality", penalty: float | None = None,
+                  model: str | None = None, budget: int = 10, alpha: float = 1.0,
+                  beta: float = 1.0) -> Formulation:
+        """The model of one formulation.
+
+        Args:
+            model_kind: ``bqm`` or ``cqm`` (chosen from what the backend accepts).
+            formulation: ``cardinality`` (default), ``lots`` or ``longshort``.
+            penalty: override the proven penalty (experiments only).
+            model: force ``bqm`` or ``cqm`` regardless of ``model_kind``.
+            budget: budget units for ``lots``.
+            alpha, beta: correlation and balance weights for ``longshort``.
+        """
+        from usecases.portfolio import formulations as F
+
+        kind = model or model_kind
+        if formulation not in FORMULATIONS:
+            raise InstanceError(f"unknown formulation {formulation!r}; choose one of "
+                                f"{list(FORMULATIONS)}")
+        if kind not in ("bqm", "cqm"):
+            raise UnsupportedModelError(f"portfolio produces bqm or cqm models, not {kind!r}")
+        assets = instance.assets
+        if formulation == "cardinality":
+            def pick(sample: Mapping[Hashable, Any]) -> list[str]:
+                return [a for a in assets if round(float(sample[a])) == 1]
+
+            info: dict[str, Any] = {"formulation": "cardinality", "model": kind,
+                                    "weights": "w = z / k", "k": instance.k,
+                                    "energy": "-objective on feasible samples"}
+            if kind == "cqm":
+                return Formulation(F.cardinality_cqm(instance), pick,
+                                   {**info, "constraint": "sum z = k"})
+            bqm, p = F.cardinality_bqm(instance, penalty)
+            return Formulation(bqm, pick, {**info, "penalty": p,
+                                           "penalty_proven": F.cardinality_penalty(instance),
+                                           "constraint": "P (sum z - k)^2"})
+        if formulation == "lots":
+            info = {"formulation": "lots", "model": kind, "budget": budget,
+                    "weights": "w_i = lot_cost_i n_i / budget"}
+            if kind == "cqm":
+                return Formulation(F.lots_cqm(instance, budget),
+                                   lambda s: {a: int(round(float(s[a]))) for a in assets if a in s},
+                                   info)
+            bqm, inverter, p = F.lots_bqm(instance, budget, penalty)
+
+            def lots(sample: Mapping[Hashable, Any]) -> dict[str, int]:
+                values = inverter(dict(sample))
+                return {a: int(round(float(values[a]))) for a in assets if a in values}
+
+            return Formulation(bqm, lots, {**info, "penalty": p, "encoding": "dimod.cqm_to_bqm"})
+        if kind == "cqm" and model == "cqm":
+            raise UnsupportedModelError("the longshort formulation is a BQM only")
+        bqm, gamma = F.longshort_bqm(instance, alpha, beta, penalty)
+        _, side = F.longshort_sides(instance)
+
+        def sides(sample: Mapping[Hashable, Any]) -> dict[str, list[str]]:
+            chosen = [i for i, a in enumerate(assets) if round(float(sample[a])) == 1]
+            return {"long": [assets[i] for i in chosen if side[i] > 0],
+                    "short": [assets[i] for i in chosen if side[i] < 0]}
+
+        return Formulation(bqm, sides, {"formulation": "longshort", "model": "bqm",
+                                        "alpha": alpha, "beta": beta, "penalty": gamma,
+                                        "signal": "mu - median(mu)"})
+
+    def interpret(self, instance: PortfolioInstance, formulation: Formulation,
+                  result: Result) -> Any:
+        if result.sample is None:
+            return [] if formulation.info.get("formulation") == "cardinality" else {}
+        decoded = formulation.decode(result.sample)
+        if formulation.info.get("formulation") == "lots":
+            return {"lots": {a: n for a, n in decoded.items() if n}, "budget":
+                    formulation.info["budget"]}
+        return decoded
+
+    def evaluate(self, instance: PortfolioInstance, solution: Any) -> Evaluation:
+        """Feasibility, ``mu.w - lambda w' Sigma w``, return, volatility and Sharpe ratio."""
+        if isinstance(solution, Mapping) and "lots" in solution:
+            budget = int(solution.get("budget", 10))
+            cost = instance.lot_cost if instance.lot_cost is not None else np.ones(instance.n)
+            w = np.zeros(instance.n)
+            idx = instance.index_of(solution["lots"])
+            lots = np.array([solution["lots"][instance.assets[i]] for i in idx], dtype=float)
+            w[idx] = cost[idx] * lots / budget
+            spent = float(np.sum(cost[idx] * lots))
+            feasible = bool(spent <= budget + 1e-9 and np.all(lots >= 0))
+            return Evaluation(feasible, instance.mean_variance(w),
+                              {**self._kpis(instance, w), "spent_units": spent, "budget": budget})
+        if isinstance(solution, Mapping) and ("long" in solution or "short" in solution):
+            w = np.zeros(instance.n)
+            w[instance.index_of(solution.get("long", []))] = 1.0 / instance.k
+            w[instance.index_of(solution.get("short", []))] = -1.0 / instance.k
+            count = int(np.count_nonzero(w))
+            return Evaluation(count == instance.k, instance.mean_variance(w),
+                              {**self._kpis(instance, w), "num_long": len(solution.get("long", [])),
+                               "num_short": len(solution.get("short", [])), "k": instance.k})
+        selected = list(solution)
+        idx = instance.index_of(selected)
+        feasible = len(selected) == instance.k and len(set(idx.tolist())) == len(selected)
+        w = np.zeros(instance.n)
+        w[idx] = 1.0 / instance.k
+        metrics = {**self._kpis(instance, w), "num_selected": len(selected), "k": instance.k}
+        return Evaluation(bool(feasible), instance.mean_variance(w), metrics)
+
+    @staticmethod
+    def _kpis(instance: PortfolioInstance, w: np.ndarray) -> dict[str, float]:
+        ret = float(instance.mu @ w)
+        vol = float(np.sqrt(max(0.0, w @ instance.sigma @ w)))
+        return {"expected_return": ret, "volatility": vol,
+                "sharpe": ret / vol if vol > 0 else float("nan"),
+                "gross_exposure": float(np.abs(w).sum())}
+
+    def baseline(self, instance: PortfolioInstance, method: str = "auto",
+                 time_limit: float | None = 60.0, seed: int = 0) -> Any:
+        """The strongest classical answer: enumeration where ``C(n, k) <= 2e6``, else SCIP.
+
+        Returns a :class:`~usecases.portfolio.baselines.BaselineSolution` (``selected``,
+        ``objective``, ``bound``, ``status``, ``proof``).
+        """
+        from usecases.portfolio.baselines import ENUMERATION_LIMIT, enumerate_best, scip_best
+
+        if method not in ("auto", "enumeration", "scip"):
+            raise InstanceError(f"unknown baseline method {method!r}; use auto, enumeration, scip")
+        if method == "enumeration" or (method == "auto" and
+                                       math.comb(instance.n, instance.k) <= ENUMERATION_LIMIT):
+            return enumerate_best(instance)
+        return scip_best(instance, time_limit=time_limit, seed=seed)
+
+    def reference(self, instance: PortfolioInstance) -> float | None:
+        """The certified optimum where enumeration is cheap (``C(n, k) <= 2e5``)."""
+        if math.comb(instance.n, instance.k) > 200_000:
+            return None
+        from usecases.portfolio.baselines import enumerate_best
+
+        return enumerate_best(instance).objective

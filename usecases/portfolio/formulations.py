@@ -1,0 +1,216 @@
+"""Portfolio formulations: cardinality (BQM with a proven penalty, CQM), integer lots, long/short.
+
+All models are minimised; for the cardinality models the energy of a feasible sample is
+exactly ``-objective`` (``objective = mu.w - lambda w' Sigma w``, ``w = z / k``).
+
+**Cardinality selection** (``z_i = 1``: asset ``i`` held with weight ``1/k``)::
+
+    f(z) = -(1/k) sum_i mu_i z_i + (lambda / k^2) sum_ij Sigma_ij z_i z_j
+    BQM:  E(z) = f(z) + P (sum_i z_i - k)^2          CQM:  min f(z)  s.t.  sum_i z_i = k
+
+*Penalty sufficiency* (:func:`cardinality_penalty`). Flipping ``z_i`` changes ``f`` by
+``(1 - 2 z_i) (-mu_i/k + (lambda/k^2)(Sigma_ii + 2 sum_{j != i} Sigma_ij z_j))``, so by at
+most ``D_i = |mu_i|/k + (lambda/k^2)(Sigma_ii + 2 sum_{j != i} |Sigma_ij|)``. Take any
+``z`` with ``m = sum z != k`` and flip one variable towards ``k`` (a 1 to 0 if ``m > k``,
+a 0 to 1 if ``m < k``). The penalty falls from ``P (m-k)^2`` to ``P (|m-k|-1)^2``, i.e. by
+``P (2|m-k| - 1) >= P``, while ``f`` rises by at most ``D = max_i D_i``. With ``P > D``
+every such step strictly lowers ``E``; after ``|m-k|`` steps we reach a feasible ``z'``
+with ``E(z') < E(z)``. Hence every minimiser of the BQM is feasible, and on feasible
+points ``E = f``: the BQM optimum *is* the constrained optimum. We use
+``P = 1.05 D + 1e-9``.
+
+**Integer lots with a budget** (:func:`lots_cqm`): ``n_i in {0..U_i}`` lots costing
+``c_i`` budget units each (``lot_cost``, default 1), budget ``B`` units,
+``w_i = c_i n_i / B``::
+
+    min  -sum_i mu_i w_i + lambda w' Sigma w   s.t.  sum_i c_i n_i <= B,  U_i = floor(B / c_i)
+
+The BQM (:func:`lots_bqm`) comes from :func:`dimod.cqm_to_bqm`, which binary-encodes each
+``n_i`` (and the budget slack) and adds ``P (sum c_i n_i + slack - B)^2``. *Penalty
+sufficiency*: the residual is an integer, so any sample violating the constraint pays at
+least ``P``; since ``Sigma`` is PSD, ``f >= -sum_i max(mu_i, 0) c_i U_i / B`` everywhere,
+while the empty portfolio with slack ``B`` is feasible with ``E = 0``. So
+``P > sum_i max(mu_i, 0) c_i U_i / B`` makes every violating sample worse than a feasible
+one.
+
+**Long/short, correlation-penalised selection** (:func:`longshort_bqm`), after the
+profitable / uncorrelated / balanced selection of Tatsumura et al. (IEEE Access, 2023).
+A signal ``s_i = mu_i - median(mu)`` sets the side ``d_i = sign(s_i)`` (long above the
+median, short below) and the position weight is ``w_i = d_i z_i / k``::
+
+    E(z) = -(1/k) sum_i |s_i| z_i                        (profit)
+           + (alpha/k^2) sum_{i != j} d_i d_j rho_ij z_i z_j   (correlation of positions)
+           + (beta/k^2) (sum_i d_i z_i)^2                 (long/short balance)
+           + gamma (sum_i z_i - k)^2                      (exactly k positions)
+
+with ``rho`` the correlation matrix of ``Sigma``. ``gamma`` is made sufficient by the same
+one-flip argument as above, with ``D_i = |s_i|/k + (2 alpha/k^2) sum_{j != i} |rho_ij|
++ (beta/k^2)(2n - 1)`` (the balance term moves by at most ``2|T| + 1 <= 2n - 1``).
+
+Examples:
+    >>> from usecases.portfolio.instance import PortfolioInstance
+    >>> inst = PortfolioInstance.from_dict({"assets": ["A", "B", "C"], "mu": [0.08, 0.10, 0.07],
+    ...     "sigma": [[0.04, 0.01, 0.0], [0.01, 0.09, 0.02], [0.0, 0.02, 0.05]], "k": 2})
+    >>> bqm, p = cardinality_bqm(inst)
+    >>> round(float(bqm.energy({"A": 1, "B": 1, "C": 0})), 6)    # = -objective of {A, B}
+    -0.0525
+    >>> bool(bqm.energy({"A": 1, "B": 1, "C": 1}) > bqm.energy({"A": 1, "B": 1, "C": 0}))
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dimod
+import numpy as np
+
+from hybrid.errors import InstanceError
+from usecases.portfolio.instance import PortfolioInstance
+
+__all__ = ["cardinality_penalty", "cardinality_objective", "cardinality_bqm", "cardinality_cqm",
+           "lots_cqm", "lots_bqm", "lots_penalty", "longshort_bqm", "longshort_sides",
+           "PENALTY_MARGIN"]
+
+PENALTY_MARGIN = 1.05
+
+
+def _flip_bound(linear: np.ndarray, quad: np.ndarray, extra: float = 0.0) -> float:
+    """``max_i |linear_i| + |quad_ii| + 2 sum_{j != i} |quad_ij| + extra`` (one-flip change)."""
+    a = np.abs(quad)
+    off = a.sum(axis=1) - np.diag(a)
+    return float(np.max(np.abs(linear) + np.diag(a) + 2.0 * off + extra))
+
+
+def cardinality_penalty(instance: PortfolioInstance) -> float:
+    """The smallest provably sufficient ``P`` (see the module docstring), times 1.05."""
+    k, lam = instance.k, instance.risk_aversion
+    d = _flip_bound(instance.mu / k, lam * instance.sigma / k ** 2)
+    return PENALTY_MARGIN * d + 1e-9
+
+
+def cardinality_objective(instance: PortfolioInstance) -> dimod.BinaryQuadraticModel:
+    """``f(z) = -(1/k) mu.z + (lambda/k^2) z' Sigma z`` as a BINARY BQM labelled by asset."""
+    n, k, lam = instance.n, instance.k, instance.risk_aversion
+    q = (lam / k ** 2) * instance.sigma
+    linear = -instance.mu / k + np.diag(q)
+    rows, cols = np.triu_indices(n, 1)
+    bqm = dimod.BinaryQuadraticModel.from_numpy_vectors(
+        linear, (rows, cols, 2.0 * q[rows, cols]), 0.0, dimod.BINARY)
+    bqm.relabel_variables(dict(enumerate(instance.assets)), inplace=True)
+    return bqm
+
+
+def _add_count_penalty(bqm: dimod.BinaryQuadraticModel, labels: list[Any], k: int,
+                       penalty: float) -> None:
+    """Add ``penalty * (sum_i z_i - k)^2`` in place (``z_i^2 = z_i`` for binaries)."""
+    n = len(labels)
+    bqm.add_linear_from((v, penalty * (1 - 2 * k)) for v in labels)
+    rows, cols = np.triu_indices(n, 1)
+    bqm.add_quadratic_from((labels[i], labels[j], 2.0 * penalty)
+                           for i, j in zip(rows.tolist(), cols.tolist()))
+    bqm.offset += penalty * k * k
+
+
+def cardinality_bqm(instance: PortfolioInstance, penalty: float | None = None
+                    ) -> tuple[dimod.BinaryQuadraticModel, float]:
+    """The penalised cardinality BQM and the penalty used (``None``: the proven one).
+
+    A ``penalty`` below :func:`cardinality_penalty` is accepted (for experiments) but then
+    the minimiser may select a wrong number of assets; ``interpret`` reports it infeasible.
+    """
+    p = cardinality_penalty(instance) if penalty is None else float(penalty)
+    if not np.isfinite(p) or p < 0:
+        raise InstanceError(f"penalty must be a finite number >= 0, got {penalty!r}")
+    bqm = cardinality_objective(instance)
+    _add_count_penalty(bqm, list(instance.assets), instance.k, p)
+    return bqm, p
+
+
+def cardinality_cqm(instance: PortfolioInstance) -> dimod.ConstrainedQuadraticModel:
+    """``min f(z)`` subject to ``sum_i z_i == k`` (constraint label ``cardinality``)."""
+    cqm = dimod.ConstrainedQuadraticModel()
+    cqm.set_objective(cardinality_objective(instance))
+    cqm.add_constraint_from_iterable([(a, 1) for a in instance.assets], "==", rhs=instance.k,
+                                     label="cardinality")
+    return cqm
+
+
+def _lot_data(instance: PortfolioInstance, budget: int) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
+        raise InstanceError(f"budget must be a positive integer number of units, got {budget!r}")
+    cost = instance.lot_cost if instance.lot_cost is not None else np.ones(instance.n, np.int64)
+    upper = budget // cost
+    if np.all(upper == 0):
+        raise InstanceError(f"budget {budget} buys no lot of any asset (lot costs {cost.tolist()})")
+    return cost, upper
+
+
+def lots_cqm(instance: PortfolioInstance, budget: int = 10) -> dimod.ConstrainedQuadraticModel:
+    """Integer lots ``n_i`` (variables labelled by asset) under ``sum c_i n_i <= budget``."""
+    cost, upper = _lot_data(instance, budget)
+    assets = [a for a, u in zip(instance.assets, upper) if u > 0]
+    idx = np.array([i for i, u in enumerate(upper) if u > 0])
+    scale = cost[idx] / budget                    # w_i = scale_i * n_i
+    q = instance.risk_aversion * instance.sigma[np.ix_(idx, idx)] * np.outer(scale, scale)
+    obj = dimod.QuadraticModel()
+    for a, u in zip(assets, upper[idx]):
+        obj.add_variable("INTEGER", a, lower_bound=0, upper_bound=int(u))
+    obj.add_linear_from((a, float(b)) for a, b in zip(assets, -instance.mu[idx] * scale))
+    for i, a in enumerate(assets):
+        obj.add_quadratic(a, a, float(q[i, i]))
+        for j in range(i + 1, len(assets)):
+            obj.add_quadratic(a, assets[j], float(2.0 * q[i, j]))
+    cqm = dimod.ConstrainedQuadraticModel()
+    cqm.set_objective(obj)
+    cqm.add_constraint_from_iterable([(a, int(c)) for a, c in zip(assets, cost[idx])], "<=",
+                                     rhs=int(budget), label="budget")
+    return cqm
+
+
+def lots_penalty(instance: PortfolioInstance, budget: int = 10) -> float:
+    """``1.05 * sum_i max(mu_i, 0) c_i U_i / B + 1e-9``: sufficient (module docstring)."""
+    cost, upper = _lot_data(instance, budget)
+    return PENALTY_MARGIN * float(np.sum(np.maximum(instance.mu, 0) * cost * upper) / budget) + 1e-9
+
+
+def lots_bqm(instance: PortfolioInstance, budget: int = 10, penalty: float | None = None
+             ) -> tuple[dimod.BinaryQuadraticModel, Any, float]:
+    """``(bqm, inverter, penalty)``: :func:`dimod.cqm_to_bqm` of :func:`lots_cqm`."""
+    p = lots_penalty(instance, budget) if penalty is None else float(penalty)
+    bqm, inverter = dimod.cqm_to_bqm(lots_cqm(instance, budget), lagrange_multiplier=p)
+    return bqm, inverter, p
+
+
+def longshort_sides(instance: PortfolioInstance) -> tuple[np.ndarray, np.ndarray]:
+    """``(signal, side)``: ``s = mu - median(mu)`` and ``d = sign(s)`` (+1 on ties)."""
+    s = instance.mu - np.median(instance.mu)
+    return s, np.where(s >= 0, 1.0, -1.0)
+
+
+def longshort_bqm(instance: PortfolioInstance, alpha: float = 1.0, beta: float = 1.0,
+                  penalty: float | None = None) -> tuple[dimod.BinaryQuadraticModel, float]:
+    """The long/short, correlation-penalised selection BQM and ``gamma`` (module docstring)."""
+    for name, x in (("alpha", alpha), ("beta", beta)):
+        if not np.isfinite(x) or x < 0:
+            raise InstanceError(f"{name} must be a finite number >= 0, got {x!r}")
+    n, k = instance.n, instance.k
+    s, d = longshort_sides(instance)
+    sd = np.sqrt(np.clip(np.diag(instance.sigma), 1e-300, None))
+    rho = instance.sigma / np.outer(sd, sd)
+    corr = (alpha / k ** 2) * np.outer(d, d) * rho
+    np.fill_diagonal(corr, 0.0)
+    bal = (beta / k ** 2) * np.outer(d, d)        # (sum d_i z_i)^2 = sum_ij d_i d_j z_i z_j
+    quad = corr + bal                              # symmetric; E = lin.z + z' quad z
+    linear = -np.abs(s) / k + np.diag(quad)
+    if penalty is None:
+        gamma = PENALTY_MARGIN * _flip_bound(np.abs(s) / k, corr,
+                                             extra=(beta / k ** 2) * (2 * n - 1)) + 1e-9
+    else:
+        gamma = float(penalty)
+    rows, cols = np.triu_indices(n, 1)
+    bqm = dimod.BinaryQuadraticModel.from_numpy_vectors(
+        linear, (rows, cols, 2.0 * quad[rows, cols]), 0.0, dimod.BINARY)
+    bqm.relabel_variables(dict(enumerate(instance.assets)), inplace=True)
+    _add_count_penalty(bqm, list(instance.assets), k, gamma)
+    return bqm, gamma
