@@ -1,0 +1,447 @@
+"""YAML job files: parsing with line numbers, validation of everything at once, task expansion.
+
+A job file lists flows to run many times (the format of ``hybrid batch``)::
+
+    name: maxcut-small
+    seed: 0            # base seed; each task derives its own
+    repeats: 5
+    jobs:
+      - usecase: maxcut
+        instances: [graphs/G1.txt, G22, {generate: {size: 50}, count: 3}]
+        backends: [dwave-sa, openjij-sa, cpsat]
+        options: {dwave-sa: {num_reads: 10}}
+        time_limit: 30   # seconds per solve
+
+Instance entries are paths (relative to the job file), shipped names (``G1``) or
+``{generate: {...}, count: N}`` (instance ``i`` uses seed ``generate.seed + i``, the
+generate seed defaulting to the job's ``seed``). Each (instance, backend, repeat) is one
+:class:`Task`; its id is a digest of everything that determines its answer, so an edited
+job file keeps the ids (and stored results) of the tasks it did not change. Each task's
+seed derives from the base seed, use case, instance, backend and repeat.
+
+:func:`load_job` validates before any task starts -- unknown keys, use cases, backends,
+options, missing instance files, generator parameters -- and raises one
+:class:`JobFileError` listing every problem with its file and line (from YAML node marks).
+
+Examples:
+    >>> derive_seed(0, "maxcut", "G1", "dwave-sa", 0) == derive_seed(0, "maxcut", "G1", "dwave-sa", 0)
+    True
+    >>> instance_key({"size": 12, "kind": "regular"}, 3)
+    'generate:size=12,kind=regular,seed=3'
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import warnings
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hybrid.errors import WorkbenchError
+
+__all__ = ["JobFileError", "Problem", "Task", "JobFile", "load_job", "job_from_dict",
+           "derive_seed", "instance_key"]
+
+TOP_KEYS = ("name", "seed", "repeats", "time_limit", "jobs")
+JOB_KEYS = ("usecase", "instances", "backends", "options", "time_limit", "repeats",
+            "formulation", "params")
+FILE_SUFFIXES = {".txt", ".json", ".csv", ".yaml", ".yml", ".rud", ".gz", ".npz", ".npy",
+                 ".xyz", ".lp", ".mps", ".dat", ".xml"}
+
+
+class JobFileError(WorkbenchError, ValueError):
+    """A job file is malformed; the message lists every problem with file and line."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source, self.problems = source, problems
+        listed = "; ".join(str(p) for p in problems)
+        n = len(problems)
+        super().__init__(f"invalid job file {source} ({n} problem{'s' * (n != 1)}): {listed}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a job file."""
+
+    source: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
+
+
+class _Map(dict):
+    """A mapping from YAML that remembers its own line and its keys' lines."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _Seq(list):
+    """A sequence from YAML that remembers its own line and its items' lines."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+def _convert(node: yaml.Node) -> Any:
+    """Python values from a composed YAML node, keeping 1-based line numbers."""
+    if isinstance(node, yaml.MappingNode):
+        out = _Map()
+        out.line, out.key_lines = node.start_mark.line + 1, {}
+        for key_node, value_node in node.value:
+            key = _convert(key_node)
+            key = key if isinstance(key, str) else str(key)
+            out[key] = _convert(value_node)
+            out.key_lines[key] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        seq = _Seq(_convert(n) for n in node.value)
+        seq.line, seq.item_lines = node.start_mark.line + 1, [n.start_mark.line + 1 for n in node.value]
+        return seq
+    return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+def _line(obj: Any, key: str | int | None = None) -> int | None:
+    if key is None:
+        return getattr(obj, "line", None)
+    if isinstance(obj, _Map):
+        return obj.key_lines.get(str(key), obj.line)
+    if isinstance(obj, _Seq) and isinstance(key, int) and key < len(obj.item_lines):
+        return obj.item_lines[key]
+    return getattr(obj, "line", None)
+
+
+def derive_seed(base: int, usecase: str, instance: str, backend: str, repeat: int) -> int:
+    """A task's seed: a SHA-256 digest of its coordinates, reduced to 31 bits."""
+    text = f"{base}/{usecase}/{instance}/{backend}/{repeat}".encode()
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") % (2 ** 31)
+
+
+def instance_key(params: Mapping[str, Any], seed: int) -> str:
+    """The ``generate:k=v,...,seed=n`` spelling of a generated instance (its stored name)."""
+    parts = [f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in params.items()
+             if k != "seed"]
+    return "generate:" + ",".join([*parts, f"seed={seed}"])
+
+
+@dataclass(frozen=True)
+class Task:
+    """One solve: a use case's instance on a backend, one repeat.
+
+    Attributes:
+        task_id: stable digest of everything that determines the answer.
+        usecase, instance, backend, repeat, seed: its coordinates (``instance`` as written
+            in the job file, or ``generate:...`` for generated ones).
+        source: how to open the instance: ``{"path": abs}``, ``{"name": n}`` or
+            ``{"generate": {...}, "seed": n}``.
+        options: backend options; time_limit: seconds per solve (None: no limit).
+        formulation: formulation options; params: instance parameters for ``load``.
+    """
+
+    task_id: str
+    usecase: str
+    instance: str
+    backend: str
+    repeat: int
+    seed: int
+    source: dict[str, Any]
+    options: dict[str, Any] = field(default_factory=dict)
+    time_limit: float | None = None
+    formulation: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Task:
+        return cls(**dict(data))
+
+
+def _task_id(**coords: Any) -> str:
+    text = json.dumps(coords, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class JobFile:
+    """A validated job file and its tasks."""
+
+    name: str
+    source: str
+    sha256: str
+    seed: int
+    tasks: tuple[Task, ...]
+    notes: tuple[str, ...] = ()
+
+
+class _Checker:
+    """Collects problems while walking the parsed job file."""
+
+    def __init__(self, source: str, base_dir: Path) -> None:
+        self.source, self.base_dir, self.problems = source, base_dir, []
+
+    def add(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.source, line, message))
+
+    def keys(self, obj: _Map, allowed: tuple[str, ...], what: str) -> None:
+        for key in obj:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
+                self.add(_line(obj, key), f"unknown key {key!r} in {what}{hint}")
+
+    def number(self, obj: Mapping[str, Any], key: str, kind: type, minimum: float,
+               default: Any) -> Any:
+        if key not in obj or obj[key] is None:
+            return default
+        value = obj[key]
+        ok = isinstance(value, (int, float) if kind is float else int) and not isinstance(value, bool)
+        if not ok or value < minimum:
+            what = "an integer" if kind is int else "a number"
+            self.add(_line(obj, key), f"{key!r} must be {what} >= {minimum}, got {value!r}")
+            return default
+        return kind(value)
+
+
+def load_job(path: str | Path) -> JobFile:
+    """Read and validate a job file; raise :class:`JobFileError` listing every problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise JobFileError(str(path), [Problem(str(path), None, "job file not found")])
+    raw = path.read_bytes()
+    try:
+        node = yaml.compose(raw.decode("utf-8"), Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        why = getattr(exc, "problem", None) or str(exc)
+        raise JobFileError(str(path), [Problem(str(path), line, f"not valid YAML: {why}")]) from None
+    data = _convert(node) if node is not None else None
+    return job_from_dict(data, source=str(path), base_dir=path.resolve().parent,
+                         sha256=hashlib.sha256(raw).hexdigest(), default_name=path.stem)
+
+
+def job_from_dict(data: Any, *, source: str = "<job>", base_dir: Path | None = None,
+                  sha256: str | None = None, default_name: str = "job") -> JobFile:
+    """Validate a parsed job (a dict, or the line-aware mapping from :func:`load_job`)."""
+    from hybrid.registry import backend_names, usecase_names
+
+    base_dir = base_dir or Path.cwd()
+    if sha256 is None:
+        sha256 = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    ck = _Checker(source, base_dir)
+    if not isinstance(data, Mapping):
+        raise JobFileError(source, [Problem(source, _line(data), "expected a mapping with a "
+                                            "'jobs' list (see `hybrid batch --help`)")])
+    if not isinstance(data, _Map):
+        data = _as_map(data)
+    ck.keys(data, TOP_KEYS, "the job file")
+    name = str(data.get("name") or default_name)
+    seed = ck.number(data, "seed", int, 0, 0)
+    repeats = ck.number(data, "repeats", int, 1, 1)
+    time_limit = ck.number(data, "time_limit", float, 1e-9, None)
+    jobs = data.get("jobs")
+    tasks: list[Task] = []
+    if not isinstance(jobs, list) or not jobs:
+        ck.add(_line(data, "jobs") if "jobs" in data else data.line,
+               "'jobs' must be a non-empty list of {usecase, instances, backends}")
+        jobs = []
+    known_uc, known_be = usecase_names(), backend_names()
+    for j, job in enumerate(jobs):
+        if not isinstance(job, _Map):
+            ck.add(_line(jobs, j), f"jobs[{j}] must be a mapping with usecase, instances, backends")
+            continue
+        tasks.extend(_expand_job(ck, job, j, seed=seed, repeats=repeats, time_limit=time_limit,
+                                 known_uc=known_uc, known_be=known_be))
+    if ck.problems:
+        raise JobFileError(source, ck.problems)
+    seen: set[str] = set()
+    unique = []
+    for task in tasks:  # the same task listed twice runs once
+        if task.task_id not in seen:
+            seen.add(task.task_id)
+            unique.append(task)
+    return JobFile(name=name, source=source, sha256=sha256, seed=seed, tasks=tuple(unique))
+
+
+def _as_map(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        out = _Map({str(k): _as_map(v) for k, v in obj.items()})
+        out.key_lines = {}
+        return out
+    if isinstance(obj, (list, tuple)):
+        seq = _Seq(_as_map(v) for v in obj)
+        seq.item_lines = []
+        return seq
+    return obj
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _expand_job(ck: _Checker, job: _Map, j: int, *, seed: int, repeats: int,
+                time_limit: float | None, known_uc: list[str], known_be: list[str]) -> list[Task]:
+    from hybrid.registry import get_backend, get_usecase
+
+    where = f"jobs[{j}]"
+    ck.keys(job, JOB_KEYS, where)
+    repeats = ck.number(job, "repeats", int, 1, repeats)
+    time_limit = ck.number(job, "time_limit", float, 1e-9, time_limit)
+    uc = None
+    uc_name = job.get("usecase")
+    if not isinstance(uc_name, str):
+        ck.add(_line(job, "usecase") if "usecase" in job else job.line,
+               f"{where}: 'usecase' is required (one of {', '.join(known_uc)})")
+    elif uc_name not in known_uc:
+        close = difflib.get_close_matches(uc_name, known_uc, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        ck.add(_line(job, "usecase"), f"unknown use case {uc_name!r}; {hint}known: {', '.join(known_uc)}")
+    else:
+        try:
+            uc = get_usecase(uc_name)
+        except WorkbenchError as exc:
+            ck.add(_line(job, "usecase"), str(exc))
+    formulation = job.get("formulation") or {}
+    params = job.get("params") or {}
+    for key, value in (("formulation", formulation), ("params", params)):
+        if not isinstance(value, Mapping):
+            ck.add(_line(job, key), f"{where}.{key} must be a mapping of name: value")
+    # backends and their options
+    backends = job.get("backends")
+    chosen: list[str] = []
+    if not isinstance(backends, list) or not backends:
+        ck.add(_line(job, "backends") if "backends" in job else job.line,
+               f"{where}: 'backends' must be a non-empty list of backend names (see `hybrid backends`)")
+        backends = []
+    options = job.get("options") or _Map()
+    if not isinstance(options, Mapping):
+        ck.add(_line(job, "options"), f"{where}.options must map backend names to option mappings")
+        options = _Map()
+    for b, be_name in enumerate(backends):
+        line = _line(backends, b)
+        if not isinstance(be_name, str) or be_name not in known_be:
+            close = difflib.get_close_matches(str(be_name), known_be, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            ck.add(line, f"unknown backend {be_name!r}; {hint}known: {', '.join(known_be)}")
+            continue
+        try:
+            be = get_backend(be_name)
+        except WorkbenchError as exc:
+            ck.add(line, str(exc))
+            continue
+        avail = be.available()
+        if avail is not True:
+            ck.add(line, f"backend {be_name!r} is not available here: {avail}; "
+                         f"install with: {be.install_hint()}")
+            continue
+        if uc is not None and not any(k in be.model_kinds for k in uc.model_kinds):
+            ck.add(line, f"backend {be_name!r} accepts {', '.join(be.model_kinds)} models; use case "
+                         f"{uc.name!r} produces {', '.join(uc.model_kinds)}")
+            continue
+        opts = options.get(be_name) or {}
+        if not isinstance(opts, Mapping):
+            ck.add(_line(options, be_name), f"options for {be_name!r} must be a mapping")
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                be.make_options(_plain(opts))
+        except WorkbenchError as exc:
+            ck.add(_line(options, be_name), str(exc))
+            continue
+        chosen.append(be_name)
+    for be_name in options:
+        if be_name not in backends:
+            ck.add(_line(options, be_name), f"options given for {be_name!r}, which is not in "
+                                            f"{where}.backends")
+    instances = _instances(ck, job, where, uc, seed, _plain(params) if isinstance(params, Mapping) else {})
+    tasks = []
+    for key, source in instances:
+        for be_name in chosen:
+            opts = _plain(options.get(be_name) or {})
+            for r in range(repeats):
+                task_seed = derive_seed(seed, uc_name, key, be_name, r)
+                coords = dict(usecase=uc_name, instance=key, backend=be_name, repeat=r,
+                              seed=task_seed, options=opts, time_limit=time_limit,
+                              formulation=_plain(formulation), params=_plain(params))
+                tasks.append(Task(task_id=_task_id(**coords), source=source, **coords))
+    return tasks
+
+
+def _instances(ck: _Checker, job: _Map, where: str, uc: Any, seed: int,
+               params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(key, source) for every instance entry; problems for missing files or bad generators."""
+    from hybrid.usecase import parse_generate_spec
+
+    entries = job.get("instances")
+    if not isinstance(entries, list) or not entries:
+        ck.add(_line(job, "instances") if "instances" in job else job.line,
+               f"{where}: 'instances' must be a non-empty list of paths, shipped names or "
+               "{generate: {...}, count: N}")
+        return []
+    out: list[tuple[str, dict[str, Any]]] = []
+    for i, entry in enumerate(entries):
+        line = _line(entries, i)
+        gen: dict[str, Any] | None = None
+        count = 1
+        if isinstance(entry, str) and parse_generate_spec(entry) is not None:
+            gen = parse_generate_spec(entry)
+        elif isinstance(entry, Mapping):
+            extra = [k for k in entry if k not in ("generate", "count")]
+            if extra or not isinstance(entry.get("generate", {}), Mapping):
+                ck.add(line, f"instance entry must be {{generate: {{...}}, count: N}}, got keys "
+                             f"{sorted(entry)}")
+                continue
+            count = ck.number(entry, "count", int, 1, 1)
+            gen = _plain(entry.get("generate") or {})
+        elif not isinstance(entry, str):
+            ck.add(line, f"instance entry must be a path, a shipped name or {{generate: ...}}, "
+                         f"got {entry!r}")
+            continue
+        if gen is not None:
+            base = gen.get("seed", seed)
+            if not isinstance(base, int) or isinstance(base, bool):
+                ck.add(line, f"generate seed must be an integer, got {base!r}")
+                continue
+            body = {k: v for k, v in gen.items() if k != "seed"}
+            if uc is not None:
+                try:  # generator parameters are checked by generating the first instance
+                    uc.open("generate:", seed=base, **body)
+                except (WorkbenchError, TypeError, ValueError) as exc:
+                    ck.add(line, f"cannot generate {uc.name} instance from {gen}: {exc}")
+                    continue
+            for k in range(count):
+                out.append((instance_key(body, base + k),
+                            {"generate": body, "seed": base + k}))
+            continue
+        path = (ck.base_dir / entry) if not Path(entry).is_absolute() else Path(entry)
+        if path.is_file():
+            out.append((entry, {"path": str(path.resolve())}))
+        elif ("/" in entry or "\\" in entry or Path(entry).suffix.lower() in FILE_SUFFIXES
+              or path.exists()):
+            ck.add(line, f"instance file {entry!r} not found (looked for {path}); paths are "
+                         "relative to the job file")
+        elif uc is not None:
+            try:  # a shipped name: check it resolves now, not mid-batch
+                uc.load(entry, **params)
+            except (WorkbenchError, OSError) as exc:
+                ck.add(line, f"instance {entry!r} is neither a file next to the job file nor "
+                             f"a shipped {uc.name} instance: {exc}")
+                continue
+            out.append((entry, {"name": entry}))
+    return out

@@ -1,0 +1,150 @@
+"""Benchmark metrics over repeated solves: quality, success, time to solution, with CIs.
+
+For one (instance, backend) group of repeats, against a reference objective (certified or
+best-known optimum from :meth:`UseCase.reference`, else the best objective seen):
+
+* **approximation ratio** -- objective over reference, oriented so that 1 is optimal and
+  smaller is worse for both senses and both signs (see :func:`approximation_ratio`);
+* **success probability** ``p`` -- share of runs that are feasible and reach the reference
+  (relative tolerance ``1e-6``);
+* **TTS99** -- expected time to see the reference at least once with 99 % confidence when
+  repeating a run of mean wall time ``t``: ``t * log(1 - 0.99) / log(1 - p)`` (``t`` when
+  ``p >= 0.99``, infinite when ``p = 0``);
+* **feasibility rate**;
+
+each with a percentile bootstrap confidence interval (:func:`scipy.stats.bootstrap`,
+resampling the repeats; TTS resamples (time, success) pairs together).
+
+Examples:
+    >>> round(tts(1.0, 0.5), 3)          # log(0.01) / log(0.5) runs of 1 s
+    6.644
+    >>> tts(2.0, 0.995), tts(1.0, 0.0)
+    (2.0, inf)
+    >>> approximation_ratio(90.0, 100.0, "max"), approximation_ratio(110.0, 100.0, "min")
+    (0.9, 0.9090909090909091)
+    >>> approximation_ratio(-1.0, -1.25, "min")   # negative energies: 1.0 would be optimal
+    0.8
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["tts", "approximation_ratio", "reaches", "bootstrap_ci", "group_metrics", "RTOL"]
+
+#: Relative tolerance for "reached the reference".
+RTOL = 1e-6
+
+
+def tts(t: float, p: float, target: float = 0.99) -> float:
+    """Time to solution at ``target`` confidence from run time ``t`` and success probability ``p``."""
+    if not 0 < target < 1:
+        raise ValueError(f"target must be in (0, 1), got {target}")
+    if p <= 0:
+        return math.inf
+    if p >= target:
+        return float(t)
+    return float(t) * math.log(1 - target) / math.log(1 - p)
+
+
+def approximation_ratio(objective: float | None, reference: float | None,
+                        sense: str) -> float | None:
+    """``objective / reference`` oriented so that 1 is the reference and below 1 is worse.
+
+    For a maximisation with a positive reference (or a minimisation with a negative one)
+    the ratio is ``objective / reference``; otherwise ``reference / objective``. None when
+    undefined (missing values, zero, or opposite signs).
+    """
+    if objective is None or reference is None or reference == 0 or objective == 0:
+        return None
+    if (objective > 0) != (reference > 0):
+        return None
+    direct = (sense == "max") == (reference > 0)
+    return float(objective / reference) if direct else float(reference / objective)
+
+
+def reaches(objective: float | None, feasible: bool | None, reference: float | None,
+            sense: str, rtol: float = RTOL) -> bool:
+    """Whether a run is feasible and at least as good as ``reference`` (within ``rtol``)."""
+    if objective is None or not feasible or reference is None:
+        return False
+    slack = rtol * max(1.0, abs(reference))
+    return objective >= reference - slack if sense == "max" else objective <= reference + slack
+
+
+def bootstrap_ci(data: Sequence[Any] | tuple[Sequence[Any], ...],
+                 statistic: Callable[..., float], *, confidence: float = 0.95,
+                 n_resamples: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``statistic`` (paired when ``data`` is a tuple).
+
+    Degenerate samples (one value, or all equal) give the point estimate as both ends;
+    an infinite statistic in some resamples gives an infinite upper end.
+    """
+    from scipy import stats
+
+    samples = data if isinstance(data, tuple) else (data,)
+    arrays = tuple(np.asarray(s, dtype=float) for s in samples)
+    n = len(arrays[0])
+    if n == 0:
+        return (math.nan, math.nan)
+    point = float(statistic(*arrays))
+    if n == 1 or all(np.all(a == a[0]) for a in arrays):
+        return (point, point)
+    # the percentile method takes infinities (TTS at p = 0) in its stride; the standard
+    # error scipy computes alongside does not, hence the silenced warnings
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = stats.bootstrap(arrays, lambda *xs: statistic(*xs), paired=len(arrays) > 1,
+                              vectorized=False, confidence_level=confidence,
+                              n_resamples=n_resamples, method="percentile",
+                              rng=np.random.default_rng(seed))
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    return (lo, hi)
+
+
+def group_metrics(rows: Sequence[dict[str, Any]], reference: float | None, sense: str, *,
+                  confidence: float = 0.95, n_resamples: int = 1000) -> dict[str, Any]:
+    """Metrics of one (instance, backend) group of run rows (store rows).
+
+    Rows with status ``error`` or ``timeout`` count as runs that did not succeed (their
+    time is what the run cost); objectives and ratios come from the rows that produced one.
+    """
+    n = len(rows)
+    objs = [r["objective"] for r in rows if r.get("objective") is not None and r.get("feasible")]
+    feas = np.array([1.0 if r.get("feasible") else 0.0 for r in rows])
+    succ = np.array([1.0 if reaches(r.get("objective"), r.get("feasible"), reference, sense)
+                     else 0.0 for r in rows])
+    times = np.array([float(r["wall_s"]) if r.get("wall_s") is not None else math.nan for r in rows])
+    times = np.where(np.isnan(times), np.nanmean(times) if np.isfinite(times).any() else 0.0, times)
+    ratios = [approximation_ratio(o, reference, sense) for o in objs]
+    ratios = [x for x in ratios if x is not None]
+    best = (max(objs) if sense == "max" else min(objs)) if objs else None
+    ci = dict(confidence=confidence, n_resamples=n_resamples)
+    out: dict[str, Any] = {
+        "runs": n,
+        "errors": sum(1 for r in rows if r.get("status") == "error"),
+        "timeouts": sum(1 for r in rows if r.get("status") == "timeout"),
+        "best_objective": best,
+        "mean_objective": float(np.mean(objs)) if objs else None,
+        "mean_objective_ci": bootstrap_ci(objs, np.mean, **ci) if objs else None,
+        "approx_ratio": float(np.mean(ratios)) if ratios else None,
+        "approx_ratio_ci": bootstrap_ci(ratios, np.mean, **ci) if ratios else None,
+        "feasibility_rate": float(feas.mean()) if n else None,
+        "feasibility_rate_ci": bootstrap_ci(feas, np.mean, **ci) if n else None,
+        "success_probability": float(succ.mean()) if n and reference is not None else None,
+        "success_probability_ci": (bootstrap_ci(succ, np.mean, **ci)
+                                   if n and reference is not None else None),
+        "mean_wall_s": float(times.mean()) if n else None,
+    }
+    if n and reference is not None:
+        out["tts99_s"] = tts(float(times.mean()), float(succ.mean()))
+        out["tts99_s_ci"] = bootstrap_ci((times, succ), lambda t, s: tts(float(np.mean(t)),
+                                                                         float(np.mean(s))), **ci)
+    else:
+        out["tts99_s"], out["tts99_s_ci"] = None, None
+    return out

@@ -1,0 +1,225 @@
+"""Benchmark reports: one summary table (Markdown and HTML) with matplotlib plots beside it.
+
+:func:`summarise` groups store rows by (use case, instance, backend), picks each
+instance's reference -- :meth:`UseCase.reference` where the use case knows one (recorded
+in the rows), else the best feasible objective seen across backends, marked ``best seen``
+(and ``proved optimal by <backend>`` when a run that reached it carried a proof) -- and
+computes :func:`hybrid.batch.metrics.group_metrics`. :func:`write_report` writes
+``report.md``, ``report.html`` and one PNG per use case (approximation ratio, success
+probability, TTS99 and quality against time, per backend, with bootstrap intervals).
+
+Examples:
+    >>> rows = [{"usecase": "maxcut", "instance": "g", "backend": b, "repeat": r,
+    ...          "objective": o, "feasible": True, "wall_s": 0.1, "status": "best_found",
+    ...          "sense": "max", "reference": None}
+    ...         for b, o in (("a", 4.0), ("b", 3.0)) for r in range(2)]
+    >>> table = summarise(rows)
+    >>> list(table["backend"]), list(table["approx_ratio"]), table["reference_source"][0]
+    (['a', 'b'], [1.0, 0.75], 'best seen')
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from hybrid.batch.metrics import group_metrics
+
+__all__ = ["summarise", "markdown_table", "write_report"]
+
+_SHOWN = (("usecase", "use case"), ("instance", "instance"), ("backend", "backend"),
+          ("runs", "runs"), ("best_objective", "best"), ("mean_objective", "mean objective"),
+          ("approx_ratio", "approx. ratio"), ("success_probability", "P(success)"),
+          ("tts99_s", "TTS99 (s)"), ("feasibility_rate", "feasible"),
+          ("mean_wall_s", "mean wall (s)"), ("failed", "errors/timeouts"),
+          ("reference", "reference"), ("reference_source", "reference from"))
+
+
+def _sense(rows: Sequence[Mapping[str, Any]], usecase: str) -> str:
+    for r in rows:
+        if r.get("sense") in ("max", "min"):
+            return str(r["sense"])
+    try:
+        from hybrid.registry import get_usecase
+
+        return str(get_usecase(usecase).sense)
+    except Exception:  # noqa: BLE001 - a store may outlive its use case's plugin
+        return "min"
+
+
+def _reference(rows: Sequence[Mapping[str, Any]], sense: str) -> tuple[float | None, str]:
+    known = [r["reference"] for r in rows if r.get("reference") is not None]
+    if known:
+        return float(known[0]), "use case (best known or certified)"
+    feasible = [r for r in rows if r.get("objective") is not None and r.get("feasible")]
+    if not feasible:
+        return None, "none (no feasible run)"
+    pick = max if sense == "max" else min
+    best = pick(float(r["objective"]) for r in feasible)
+    provers = sorted({r["backend"] for r in feasible
+                      if r.get("status") == "optimal" and float(r["objective"]) == best})
+    if provers:
+        return best, f"best seen (proved optimal by {', '.join(provers)})"
+    return best, "best seen"
+
+EXPLAIN = ("Approximation ratio: objective over the reference (1 = reference, below 1 = worse). "
+           "Success: a feasible run reaching the reference. TTS99 = t * log(0.01) / log(1 - p), "
+           "t the mean wall time of a run. Brackets: 95 % percentile bootstrap intervals over "
+           "repeats.")
+
+
+def summarise(rows: Iterable[Mapping[str, Any]], *, confidence: float = 0.95,
+              n_resamples: int = 1000) -> Any:
+    """One :class:`pandas.DataFrame` row per (use case, instance, backend) with its metrics."""
+    import pandas as pd
+
+    rows = [dict(r) for r in rows]
+    by_instance: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        by_instance.setdefault((r["usecase"], r["instance"]), []).append(r)
+    out = []
+    for (usecase, instance), group in sorted(by_instance.items()):
+        sense = _sense(group, usecase)
+        reference, source = _reference(group, sense)
+        for backend in sorted({r["backend"] for r in group}):
+            runs = [r for r in group if r["backend"] == backend]
+            m = group_metrics(runs, reference, sense, confidence=confidence,
+                              n_resamples=n_resamples)
+            out.append({"usecase": usecase, "instance": instance, "backend": backend,
+                        "sense": sense, **m, "failed": m["errors"] + m["timeouts"],
+                        "reference": reference, "reference_source": source})
+    return pd.DataFrame(out)
+
+
+def _fmt(value: Any, ci: Any = None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float):
+        text = "inf" if math.isinf(value) else f"{value:.4g}"
+    else:
+        text = str(value)
+    if ci is not None and isinstance(ci, (tuple, list)) and ci[0] != ci[1]:
+        lo, hi = ("inf" if math.isinf(c) else f"{c:.3g}" for c in ci)
+        text += f" [{lo}, {hi}]"
+    return text
+
+
+def _cells(table: Any) -> tuple[list[str], list[list[str]]]:
+    header = [label for _, label in _SHOWN]
+    body = []
+    for rec in table.to_dict("records"):
+        body.append([_fmt(rec.get(key), rec.get(f"{key}_ci")) for key, _ in _SHOWN])
+    return header, body
+
+
+def markdown_table(table: Any) -> str:
+    """The summary as a Markdown table (intervals in brackets)."""
+    header, body = _cells(table)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def _plot(table: Any, usecase: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    sub = table[table["usecase"] == usecase]
+    backends = sorted(sub["backend"].unique())
+    instances = sorted(sub["instance"].unique())
+    xs = {b: i for i, b in enumerate(backends)}
+    fig, axes = plt.subplots(1, 4, figsize=(17, 4.2))
+    panels = (("approx_ratio", "approximation ratio", False),
+              ("success_probability", "success probability", False),
+              ("tts99_s", "TTS99 (s, log)", True))
+    width = 0.6 / max(1, len(instances))
+    for ax, (key, label, log) in zip(axes, panels):
+        for k, inst in enumerate(instances):
+            rows = sub[sub["instance"] == inst]
+            x, y, lo, hi = [], [], [], []
+            for rec in rows.to_dict("records"):
+                v = rec.get(key)
+                if v is None or not np.isfinite(v):
+                    continue
+                ci = rec.get(f"{key}_ci") or (v, v)
+                x.append(xs[rec["backend"]] - 0.3 + (k + 0.5) * width)
+                y.append(v)
+                lo.append(max(0.0, v - ci[0]))
+                hi.append(max(0.0, (ci[1] if np.isfinite(ci[1]) else v) - v))
+            ax.errorbar(x, y, yerr=[lo, hi], fmt="o", capsize=3, label=inst[:32])
+        ax.set_xticks(range(len(backends)), backends, rotation=45, ha="right")
+        ax.set_title(label)
+        if log:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+    ax = axes[3]
+    for b in backends:
+        rows = sub[sub["backend"] == b]
+        ax.scatter(rows["mean_wall_s"], rows["approx_ratio"], label=b)
+    ax.set_xscale("log")
+    ax.set_xlabel("mean wall time per run (s)")
+    ax.set_ylabel("approximation ratio")
+    ax.set_title("quality against time")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    if len(instances) <= 8:
+        axes[0].legend(fontsize=7, title="instance")
+    fig.suptitle(f"{usecase}: backends over {len(instances)} instance(s); bars are "
+                 "95 % bootstrap intervals")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *,
+                 title: str = "Benchmark report", notes: Sequence[str] = (),
+                 provenance: Mapping[str, Any] | None = None) -> dict[str, Path]:
+    """Write ``report.md``, ``report.html`` and ``<usecase>.png`` files; return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    table = summarise(rows)
+    paths: dict[str, Path] = {}
+    plots = []
+    if len(table):
+        for usecase in sorted(table["usecase"].unique()):
+            png = out / f"{usecase}.png"
+            _plot(table, usecase, png)
+            paths[f"plot:{usecase}"] = png
+            plots.append(png.name)
+    md = [f"# {title}", ""]
+    md += [f"- {n}" for n in notes] + ([""] if notes else [])
+    md += [EXPLAIN, ""]
+    md += [markdown_table(table) if len(table) else "_No results._", ""]
+    md += [f"![{p}](./{p})" for p in plots]
+    if provenance:
+        md += ["", "## Provenance", ""] + [f"- **{k}**: {v}" for k, v in provenance.items()]
+    paths["markdown"] = out / "report.md"
+    paths["markdown"].write_text("\n".join(md) + "\n")
+    header, body = _cells(table) if len(table) else ([], [])
+    esc = html.escape
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}</title>",
+             "<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse;"
+             "font-size:0.85em} td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
+             " th{background:#eee} img{max-width:100%}</style></head><body>",
+             f"<h1>{esc(title)}</h1>"]
+    parts += [f"<p>{esc(n)}</p>" for n in notes]
+    parts.append(f"<p>{esc(EXPLAIN)}</p>")
+    parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>")
+    parts += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in body]
+    parts.append("</table>")
+    parts += [f"<h2>{esc(Path(p).stem)}</h2><img src='{esc(p)}' alt='{esc(p)}'>" for p in plots]
+    if provenance:
+        parts.append("<h2>Provenance</h2><ul>" + "".join(
+            f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in provenance.items()) + "</ul>")
+    parts.append("</body></html>")
+    paths["html"] = out / "report.html"
+    paths["html"].write_text("\n".join(parts))
+    table.to_csv(out / "summary.csv", index=False)
+    paths["csv"] = out / "summary.csv"
+    return paths
