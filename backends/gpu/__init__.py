@@ -1,0 +1,14 @@
+"""GPU-ready classical Ising solvers: simulated bifurcation (``sb``) and batched annealing (``gpu-sa``).
+
+Both are written once against an array module (:mod:`backends.gpu.arrays`): CuPy when a
+CUDA device is present, NumPy otherwise, so the same code runs in CI and on a GPU node.
+Modules:
+
+* :mod:`backends.gpu.arrays` -- array-module and device selection;
+* :mod:`backends.gpu.ising` -- BQM to dense/CSR Ising arrays, batched greedy descent;
+* :mod:`backends.gpu.sb` -- the ``sb`` backend (bSB, dSB and heated variants);
+* :mod:`backends.gpu.sa` -- the ``gpu-sa`` backend (Metropolis annealing of many replicas);
+* :mod:`backends.gpu.kernels` -- compiled CPU kernels (numba), used when numba is installed.
+
+Nothing heavy is imported here: the registry imports the backend modules to list them.
+"""
