@@ -29,15 +29,17 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import dimod
 import numpy as np
 
 from hybrid.backend import Backend
 from hybrid.errors import OptionsError, SolverError, UnsupportedModelError
 from hybrid.options import BackendOptions
 from hybrid.result import Result, Status, Timing
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dimod
 
 __all__ = ["CPSATBackend", "CPSATOptions", "integer_scale"]
 
@@ -104,6 +106,8 @@ class _Builder:
         self.exact = True
 
     def add_variables(self, qm: Any) -> None:
+        import dimod
+
         for v in qm.variables:
             vt = qm.vartype(v)
             if vt is dimod.BINARY:
@@ -122,6 +126,8 @@ class _Builder:
 
     def _product(self, u: Any, v: Any, sign: int | None, qm: Any) -> Any:
         """A variable equal to x_u * x_v (or bounded on the side ``sign`` allows)."""
+        import dimod
+
         a, b = self.vars[u], self.vars[v]
         both_binary = qm.vartype(u) is dimod.BINARY and qm.vartype(v) is dimod.BINARY
         if both_binary and u != v:
@@ -169,6 +175,8 @@ class CPSATBackend(Backend):
     description = "OR-Tools CP-SAT on BQM/CQM: proof of optimality, or best found in a time limit"
 
     def _check(self, model: Any, options: BackendOptions) -> None:
+        import dimod
+
         super()._check(model, options)
         if isinstance(model, dimod.ConstrainedQuadraticModel):
             for v in model.variables:
@@ -178,6 +186,8 @@ class CPSATBackend(Backend):
                         "(use a MIP solver, or discretise it)")
 
     def _solve(self, model: Any, options: BackendOptions, seed: int) -> Result:
+        import dimod
+
         assert isinstance(options, CPSATOptions)
         if isinstance(model, dimod.BinaryQuadraticModel):
             return self._solve_bqm(model, options, seed)
@@ -259,6 +269,8 @@ class CPSATBackend(Backend):
 
     def _solve_bqm(self, bqm: dimod.BinaryQuadraticModel, options: CPSATOptions,
                    seed: int) -> Result:
+        import dimod
+
         labels = list(bqm.variables)
         if not labels:
             ss = dimod.SampleSet.from_samples_bqm(([[]], []), bqm)
@@ -297,6 +309,8 @@ class CPSATBackend(Backend):
 
     def _solve_cqm(self, cqm: dimod.ConstrainedQuadraticModel, options: CPSATOptions,
                    seed: int) -> Result:
+        import dimod
+
         work = cqm.spin_to_binary(inplace=False)
         labels = list(work.variables)
         builder = _Builder()

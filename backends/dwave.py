@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import dimod
+from typing import TYPE_CHECKING, Any, Literal
 
 from hybrid.backend import SamplerBackend
 from hybrid.errors import OptionsError
 from hybrid.options import BackendOptions
 from hybrid.result import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dimod
 
 __all__ = ["DWaveSABackend", "DWaveTabuBackend", "DWaveGreedyBackend"]
 
@@ -67,6 +68,8 @@ class _DWaveBackend(SamplerBackend):
 
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
                seed: int) -> Result:
+        import dimod
+
         start = time.perf_counter()
         if model.num_variables == 0:
             ss = dimod.SampleSet.from_samples_bqm(([[]], []), model)

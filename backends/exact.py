@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dimod
 import numpy as np
 
 from hybrid.backend import Backend
-from hybrid.errors import OptionsError, ProblemTooLargeError
+from hybrid.errors import OptionsError
 from hybrid.options import BackendOptions
 from hybrid.result import Result, Status
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dimod
 
 __all__ = ["ExactBackend", "ExactOptions", "enumerate_lowest"]
 
@@ -54,7 +56,7 @@ class ExactOptions(BackendOptions):
 
 
 def _values(vartype: dimod.Vartype) -> tuple[int, int]:
-    return (-1, 1) if vartype is dimod.SPIN else (0, 1)
+    return (-1, 1) if vartype.name == "SPIN" else (0, 1)
 
 
 def enumerate_lowest(bqm: dimod.BinaryQuadraticModel, num_states: int = 1,
@@ -124,19 +126,14 @@ class ExactBackend(Backend):
         assert isinstance(options, ExactOptions)
         return options.max_variables
 
-    def _check(self, model: Any, options: BackendOptions) -> None:
-        try:
-            super()._check(model, options)
-        except ProblemTooLargeError:
-            assert isinstance(options, ExactOptions)
-            n = len(model.variables)
-            raise ProblemTooLargeError(
-                f"backend 'exact' enumerates 2^n states: this model has n = {n} variables "
-                f"(2^{n} states), the limit is max_variables = {options.max_variables} "
-                f"(at most {HARD_LIMIT})") from None
+    def too_large_message(self, n: int, limit: int, options: BackendOptions) -> str:
+        return (f"backend 'exact' enumerates 2^n states: this model has n = {n} variables "
+                f"(2^{n} states), the limit is max_variables = {limit} (at most {HARD_LIMIT})")
 
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
                seed: int) -> Result:
+        import dimod
+
         assert isinstance(options, ExactOptions)
         start = time.perf_counter()
         states, energies, labels = enumerate_lowest(model, options.num_states)

@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dimod
 import numpy as np
 
 from hybrid.backend import SamplerBackend
 from hybrid.errors import OptionsError
 from hybrid.options import BackendOptions
 from hybrid.result import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dimod
 
 __all__ = ["OpenJijSABackend", "OpenJijSQABackend"]
 
@@ -97,6 +99,8 @@ class _OpenJijBackend(SamplerBackend):
 
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
                seed: int) -> Result:
+        import dimod
+
         start = time.perf_counter()
         labels = list(model.variables)
         if not labels:

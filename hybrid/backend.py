@@ -11,20 +11,25 @@ three methods (``STYLE.md``: dimod's ``Sampler``, PennyLane's ``Device``):
 Subclasses implement ``_solve`` and, where they have limits, ``_check``. Annealing-style
 backends derive from :class:`SamplerBackend` and so are real :class:`dimod.Sampler` s,
 usable from Ocean code unchanged.
+
+Size limits can be checked from a variable count alone (:meth:`Backend.check_size`), so
+a use case refuses an oversized instance before building its model.
 """
 
 from __future__ import annotations
 
 import abc
+import importlib.abc
 import importlib.metadata
+import importlib.util
 import secrets
+import sys
 import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
-
-import dimod
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from hybrid._optional import install_hint, is_installed
 from hybrid.errors import (
@@ -36,6 +41,9 @@ from hybrid.errors import (
 from hybrid.models import describe_model, model_kind
 from hybrid.options import BackendOptions
 from hybrid.result import Result, Status, Timing
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dimod
 
 __all__ = ["Backend", "SamplerBackend", "Capabilities", "TimeLimitIgnoredWarning", "draw_seed"]
 
@@ -147,6 +155,29 @@ class Backend(abc.ABC):
             raise OptionsError(f"{self.name}: {exc}") from None
         return opts
 
+    def too_large_message(self, n: int, limit: int, options: BackendOptions) -> str:
+        """Why ``n`` variables (or qubits) exceed ``limit``; override for a precise reason."""
+        return f"backend {self.name!r} takes at most {limit} variables; this model has {n}"
+
+    def check_size(self, kind: str, n: int, options: BackendOptions | None = None) -> None:
+        """Refuse a model of ``kind`` with ``n`` variables/qubits without building it.
+
+        Raises:
+            UnsupportedModelError: the kind is not accepted.
+            ProblemTooLargeError: ``n`` is over the limit; the message names the
+                backends that can take such a model here.
+        """
+        if kind not in self.model_kinds:
+            raise UnsupportedModelError(f"backend {self.name!r} accepts "
+                                        f"{', '.join(self.model_kinds)} models, not {kind}")
+        options = options if options is not None else self.make_options(None)
+        limit = self.max_variables(options)
+        if limit is not None and n > limit:
+            others = backends_that_take(kind, n, exclude=self.name)
+            where = ", ".join(others) if others else "none available here"
+            raise ProblemTooLargeError(f"{self.too_large_message(n, limit, options)}. "
+                                       f"Backends that can take it: {where}")
+
     def _check(self, model: Any, options: BackendOptions) -> None:
         """Raise UnsupportedModelError/ProblemTooLargeError for models this backend can't take.
 
@@ -162,8 +193,7 @@ class Backend(abc.ABC):
         if limit is not None:
             n = len(model.variables) if kind in ("bqm", "cqm") else model.num_qubits
             if n > limit:
-                raise ProblemTooLargeError(
-                    f"backend {self.name!r} takes at most {limit} variables; this model has {n}")
+                raise ProblemTooLargeError(self.too_large_message(n, limit, options))
 
     def supports(self, model: Any, options: Mapping[str, Any] | BackendOptions | None = None
                  ) -> Literal[True] | str:
@@ -197,7 +227,7 @@ class Backend(abc.ABC):
         try:
             self._check(model, opts)
         except ProblemTooLargeError as exc:
-            others = _backends_that_take(model, exclude=self.name)
+            others = _backends_that_take_model(model, exclude=self.name)
             where = ", ".join(others) if others else "none available here"
             raise ProblemTooLargeError(f"{exc}. Backends that can take it: {where}") from None
         if seed is None:
@@ -226,18 +256,56 @@ class Backend(abc.ABC):
         return f"<{type(self).__name__} {self.name!r}>"
 
 
-def _backends_that_take(model: Any, exclude: str = "") -> list[str]:
+def _backends_that_take_model(model: Any, exclude: str = "") -> list[str]:
     """Registered, available backends whose default options accept ``model`` (no solving)."""
+    from hybrid.registry import all_backends
+
+    return [name for name, backend in all_backends().items()
+            if name != exclude and backend.supports(model) is True]
+
+
+def backends_that_take(kind: str, n: int, exclude: str = "") -> list[str]:
+    """Registered, available backends that accept ``kind`` models of ``n`` variables."""
     from hybrid.registry import all_backends
 
     out = []
     for name, backend in all_backends().items():
-        if name != exclude and backend.supports(model) is True:
+        if name == exclude or kind not in backend.model_kinds or backend.available() is not True:
+            continue
+        limit = backend.max_variables(backend.make_options(None))
+        if limit is None or n <= limit:
             out.append(name)
     return out
 
 
-class SamplerBackend(Backend, dimod.Sampler):
+class _DimodSamplerMixin:
+    """The :class:`dimod.Sampler` interface, without importing dimod at class creation.
+
+    ``SamplerBackend`` is registered as a virtual subclass of ``dimod.Sampler`` as soon as
+    dimod is imported (see :func:`_register_with_dimod`), so ``isinstance(backend,
+    dimod.Sampler)`` holds and Ocean composites accept it, while ``import hybrid`` and
+    the CLI's validation path stay free of dimod's import cost.
+    """
+
+    def sample_ising(self, h: Any, J: Any, **parameters: Any) -> Any:
+        import dimod
+
+        return self.sample(dimod.BinaryQuadraticModel.from_ising(h, J), **parameters)
+
+    def sample_qubo(self, Q: Any, **parameters: Any) -> Any:
+        import dimod
+
+        return self.sample(dimod.BinaryQuadraticModel.from_qubo(Q), **parameters)
+
+    def remove_unknown_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        params = self.parameters  # type: ignore[attr-defined]
+        return {k: v for k, v in kwargs.items() if k in params}
+
+    def close(self) -> None:
+        """Nothing to release (dimod.Sampler interface)."""
+
+
+class SamplerBackend(Backend, _DimodSamplerMixin):
     """A BQM backend that is also a :class:`dimod.Sampler`.
 
     ``sample(bqm, **parameters)`` takes the backend's options plus ``seed`` and returns
@@ -261,3 +329,35 @@ class SamplerBackend(Backend, dimod.Sampler):
         result = self.solve(bqm, options=parameters, seed=seed)
         assert result.samples is not None
         return result.samples
+
+
+def _register_with_dimod(dimod_module: ModuleType) -> None:
+    dimod_module.Sampler.register(SamplerBackend)
+
+
+class _RegisterOnImport(importlib.abc.MetaPathFinder):
+    """One-shot import hook: registers SamplerBackend with dimod when dimod is imported."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != "dimod":
+            return None
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        loader = getattr(spec, "loader", None)
+        if spec is None or loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        original = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            original(module)
+            _register_with_dimod(module)
+
+        loader.exec_module = exec_module
+        return spec
+
+
+if "dimod" in sys.modules:
+    _register_with_dimod(sys.modules["dimod"])
+else:
+    sys.meta_path.insert(0, _RegisterOnImport())

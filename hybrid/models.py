@@ -26,11 +26,12 @@ Examples:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Hashable, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import dimod
-import numpy as np
+if TYPE_CHECKING:  # pragma: no cover
+    import dimod
 
 __all__ = [
     "ModelKind",
@@ -51,12 +52,15 @@ MODEL_KINDS: tuple[str, ...] = ("bqm", "cqm", "pauli", "circuit")
 def model_kind(model: Any) -> str | None:
     """The kind of ``model`` (``'bqm'``, ``'cqm'``, ``'pauli'``, ``'circuit'``), or None.
 
-    qiskit types are recognised by their class path, without importing qiskit.
+    Recognised by class, without importing dimod or qiskit: a model of theirs can only
+    exist once they are imported.
     """
-    if isinstance(model, dimod.BinaryQuadraticModel):
-        return "bqm"
-    if isinstance(model, dimod.ConstrainedQuadraticModel):
-        return "cqm"
+    dimod_ = sys.modules.get("dimod")
+    if dimod_ is not None:
+        if isinstance(model, dimod_.BinaryQuadraticModel):
+            return "bqm"
+        if isinstance(model, dimod_.ConstrainedQuadraticModel):
+            return "cqm"
     for cls in type(model).__mro__:
         path = f"{cls.__module__}.{cls.__qualname__}"
         if path.startswith("qiskit.quantum_info.operators.symplectic.sparse_pauli_op.SparsePauliOp"):
@@ -96,10 +100,8 @@ def encode_label(label: Hashable) -> Any:
     """A JSON-safe form of a dimod variable label (tuples become lists, recursively)."""
     if isinstance(label, tuple):
         return [encode_label(x) for x in label]
-    if isinstance(label, (np.integer,)):
-        return int(label)
-    if isinstance(label, (np.floating,)):
-        return float(label)
+    if hasattr(label, "item") and type(label).__module__ == "numpy":
+        return label.item()  # numpy scalar
     return label
 
 

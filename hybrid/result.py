@@ -25,12 +25,12 @@ import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any
-
-import dimod
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from hybrid.models import decode_label, encode_label
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dimod
 
 __all__ = ["Timing", "Result", "Status", "to_jsonable"]
 
@@ -51,15 +51,10 @@ def to_jsonable(obj: Any) -> Any:
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):
         return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
+    if type(obj).__module__ == "numpy":  # arrays and numpy scalars
         return to_jsonable(obj.tolist())
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, (np.floating, float)):
-        value = float(obj)
-        return value if math.isfinite(value) else str(value)
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else str(obj)
     if isinstance(obj, complex):
         return {"real": obj.real, "imag": obj.imag}
     return obj
@@ -200,6 +195,8 @@ class Result:
             sample = {decode_label(v): x for v, x in zip(s["variables"], s["values"])}
         samples = None
         if data.get("samples") is not None:
+            import dimod
+
             samples = dimod.SampleSet.from_serializable(data["samples"])
         energy = data.get("energy")
         return cls(

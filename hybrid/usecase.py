@@ -180,6 +180,14 @@ class UseCase(abc.ABC):
     def baseline(self, instance: Any, **options: Any) -> Any:
         """A solution from the strongest classical method for this domain."""
 
+    def size_hint(self, instance: Any, model_kind: str) -> int | None:
+        """Variables (or qubits) of the model ``formulate`` would build, if known cheaply.
+
+        Lets :meth:`solve` refuse an instance too large for the backend before building
+        the model; None skips that early check (the backend still checks the model).
+        """
+        return None
+
     def reference(self, instance: Any) -> float | None:
         """Best-known or certified optimal objective, where known (for ratios)."""
         return None
@@ -216,6 +224,9 @@ class UseCase(abc.ABC):
                                           f"install with: {be.install_hint()}")
         opts = be.make_options(options, time_limit)  # reject bad options before formulating
         kind = self.choose_model_kind(be)
+        size = self.size_hint(instance, kind)
+        if size is not None:
+            be.check_size(kind, size, opts)  # refuse before building the model
         formulation = self.formulate(instance, model_kind=kind, **dict(formulation_options or {}))
         result = be.solve(formulation.model, options=opts, seed=seed)
         solution = self.interpret(instance, formulation, result)

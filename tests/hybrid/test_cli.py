@@ -69,3 +69,16 @@ def test_malformed_file_error_names_line(cli, tmp_path) -> None:
     path.write_text("3 2\n1 2 1\n1 9 1\n")
     out = cli("solve", "maxcut", str(path), "--backend", "exact")
     assert out.returncode != 0 and "line 3" in out.stderr
+
+
+def test_oversized_instance_is_refused_before_the_model_is_built(gset_dir) -> None:
+    """The size check runs on the instance, before formulate: dimod is never imported."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from hybrid.cli import main\n"
+            "try:\n    main(['solve', 'maxcut', 'G22', '--backend', 'exact'])\n"
+            "except SystemExit as e:\n    print('exit', e.code, 'dimod' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "exit 2 False", (out.stdout, out.stderr)

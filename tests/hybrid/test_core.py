@@ -165,3 +165,16 @@ def test_status_values() -> None:
         warnings.simplefilter("error")
         r = hybrid.solve(dimod.BinaryQuadraticModel({"a": -1.0}, {}, 0.0, "BINARY"), "exact")
     assert r.proved_optimal
+
+
+def test_sampler_backends_are_dimod_samplers_whenever_dimod_is_imported() -> None:
+    code = ("import hybrid, dimod\n"
+            "b = hybrid.get_backend('dwave-sa')\n"
+            "print(isinstance(b, dimod.Sampler))\n")
+    for prelude in ("", "import dimod\n"):
+        out = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True,
+                             text=True, check=True)
+        assert out.stdout.strip() == "True"
+    composite = dimod.TrackingComposite(hybrid.get_backend("dwave-sa"))
+    ss = composite.sample_ising({}, {("a", "b"): -1.0}, num_reads=2, seed=1)
+    assert ss.first.energy == -1.0

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dimod
 import numpy as np
 
 from hybrid.errors import InstanceError
@@ -30,11 +29,16 @@ from hybrid.result import Result
 from hybrid.usecase import Evaluation, Formulation, UseCase
 from usecases.maxcut.io import MaxCutInstance, generate_graph, load_graph
 
+if TYPE_CHECKING:  # pragma: no cover
+    import dimod
+
 __all__ = ["MaxCut", "MaxCutInstance", "maxcut_bqm"]
 
 
 def maxcut_bqm(instance: MaxCutInstance) -> dimod.BinaryQuadraticModel:
     """The SPIN BQM with energy ``-cut`` (variables labelled by node)."""
+    import dimod
+
     n = instance.num_nodes
     bqm = dimod.BinaryQuadraticModel.from_numpy_vectors(
         np.zeros(n), (instance.u, instance.v, instance.w / 2.0), -instance.total_weight / 2.0,
@@ -100,6 +104,9 @@ class MaxCut(UseCase):
             metrics["best_known"] = instance.best_known
             metrics["ratio_to_best_known"] = cut / instance.best_known
         return Evaluation(feasible=feasible, objective=cut, metrics=metrics)
+
+    def size_hint(self, instance: MaxCutInstance, model_kind: str) -> int:
+        return instance.num_nodes
 
     def reference(self, instance: MaxCutInstance) -> float | None:
         return instance.best_known
