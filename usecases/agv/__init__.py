@@ -40,7 +40,7 @@ from usecases.agv.solution import evaluate_solution, solution_from_routes
 __all__ = ["AGV", "AGVInstance"]
 
 FORMULATION_OPTIONS = ("num_paths", "max_detour", "max_delay", "max_candidates", "max_overlap",
-                       "penalty", "objective", "repair")
+                       "planned", "penalty", "objective", "repair")
 
 
 class AGV(UseCase):
@@ -72,7 +72,7 @@ class AGV(UseCase):
         """Route selection as a CQM or a BQM.
 
         Options: candidate generation (``num_paths``, ``max_detour``, ``max_delay``,
-        ``max_candidates``, ``max_overlap``; refused when the file gives candidates),
+        ``max_candidates``, ``max_overlap``, ``planned``; refused when the file gives candidates),
         ``penalty`` (``'auto'``: the proved bound), ``objective`` (``'total'`` or, CQM
         only, ``'makespan'``), ``repair`` (default true).
         """
