@@ -75,9 +75,9 @@ class IsingArrays:
         spin = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
         n = len(labels)
         h, (row, col, q), offset = spin.to_numpy_vectors(variable_order=labels)
-        upper = scipy.sparse.coo_matrix((q, (row, col)), shape=(n, n))
-        J = (upper + upper.T).tocsr()
-        J.sum_duplicates()
+        J = scipy.sparse.csr_matrix(
+            (np.concatenate([q, q]), (np.concatenate([row, col]), np.concatenate([col, row]))),
+            shape=(n, n))  # one COO -> CSR pass (duplicates summed)
         J.eliminate_zeros()
         return cls(labels, J, np.asarray(h, dtype=float), float(offset), bqm.vartype)
 

@@ -140,7 +140,8 @@ def _vectorized(ctx: arrays.ArrayContext, ising: IsingArrays, spins: np.ndarray,
     S = ctx.asarray(spins, dtype=xp.float32)
     rng = xp.random.default_rng(seed)
     done = 0
-    for k, beta in enumerate(betas.tolist()):
+    for k in range(len(betas)):
+        beta = float(betas[k])
         for idx, rows, hc in blocks:
             s = S[idx]
             delta = -2.0 * s * (rows @ S + hc)
@@ -159,15 +160,21 @@ def _compiled(ising: IsingArrays, spins: np.ndarray, betas: np.ndarray, seed: in
     """Compiled sequential sweeps, in chunks so a time limit can cut the schedule."""
     S = np.ascontiguousarray(spins.T, dtype=np.int8)  # (R, n): one replica per row
     J = ising.J
-    chunk = len(betas) if deadline is None else max(1, len(betas) // 20)
-    seeds = np.random.default_rng(seed).integers(0, 2 ** 31, size=(len(betas) // chunk + 1, S.shape[0]))
-    done = 0
-    for part, start in enumerate(range(0, len(betas), chunk)):
-        kernels.anneal_csr(J.indptr, J.indices, J.data, ising.h, S, betas[start:start + chunk],
-                           seeds[part])
-        done = min(start + chunk, len(betas))
-        if deadline is not None and time.perf_counter() >= deadline:
-            break
+    rng = np.random.default_rng(seed)
+    total, done, chunk = len(betas), 0, 4
+    while done < total:
+        # with a deadline, chunks grow to about 1/20 of the time left (measured sweep rate)
+        size = total if deadline is None else min(chunk, total - done)
+        t0 = time.perf_counter()
+        kernels.anneal_csr(J.indptr, J.indices, J.data, ising.h, S, betas[done:done + size],
+                           rng.integers(0, 2 ** 31, size=S.shape[0]))
+        done += size
+        if deadline is not None:
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+            per_sweep = max((now - t0) / size, 1e-9)
+            chunk = max(1, int(0.05 * (deadline - now) / per_sweep))
     return S.T.astype(np.float32), done
 
 

@@ -127,11 +127,11 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
     """
     xp = ctx.xp
     n, R = J.shape[0], options.num_replicas
-    Jd = ctx.asarray(J.toarray(), dtype=xp.float32) if dense else ctx.csr(J, np.float32)
+    Jd = ctx.asarray(J.toarray().astype(np.float32)) if dense else ctx.csr(J, np.float32)
     sq = J.data.astype(np.float64) ** 2
     sigma = math.sqrt(sq.sum() / max(n * (n - 1), 1))
     c0 = options.c0 or (0.5 / (math.sqrt(n) * sigma) if sigma > 0 else 1.0)
-    rho = 1.1 * spectral_radius(xp, Jd, seed=seed)  # margin: power iteration is a lower bound
+    rho = 1.1 * spectral_radius(xp, Jd, iterations=10, seed=seed)  # margin: power iteration is a lower bound
     a0 = 1.0
     omega = math.sqrt(a0 * (a0 + c0 * rho))
     dt = options.dt or min(GOTO_DT, 1.8 / omega)

@@ -1,0 +1,103 @@
+"""The ``gpu-sa`` backend: both kernels against brute force and certified cuts."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import hybrid
+from backends.gpu import arrays, kernels
+from backends.gpu.ising import IsingArrays
+from backends.gpu.sa import GPUSAOptions, beta_schedule, colour_classes
+from hybrid.errors import BackendUnavailableError, OptionsError
+from hybrid.testing import brute_force_bqm, random_bqm
+from usecases.maxcut import maxcut_bqm
+from usecases.maxcut.io import generate_graph
+
+CUDA, CUDA_REASON = arrays.cuda_status()
+KERNELS = ["vectorized", pytest.param("compiled", marks=pytest.mark.skipif(
+    not kernels.available(), reason="numba not installed (the 'fast' extra)"))]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_optimum_matches_brute_force(kernel: str) -> None:
+    for seed in range(3):
+        for vartype in ("SPIN", "BINARY"):
+            bqm = random_bqm(12, vartype, seed=200 + seed)
+            r = hybrid.solve(bqm, "gpu-sa", seed=seed, options={
+                "device": "cpu", "kernel": kernel, "num_sweeps": 300, "num_replicas": 8})
+            assert r.energy == pytest.approx(brute_force_bqm(bqm), abs=1e-9)
+            assert r.energy == pytest.approx(bqm.energy(r.sample), abs=1e-9)
+            assert r.info["kernel"] == kernel
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_bipartite_torus_cuts_every_edge(kernel: str) -> None:
+    g = generate_graph(seed=0, size=196, kind="torus", weights="unit")  # even side: bipartite
+    r = hybrid.solve(maxcut_bqm(g), "gpu-sa", seed=1, options={
+        "device": "cpu", "kernel": kernel, "num_sweeps": 500, "num_replicas": 4})
+    assert -r.energy == pytest.approx(g.num_edges)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_colour_classes_are_a_proper_colouring(seed: int) -> None:
+    g = generate_graph(seed=seed, size=80, kind="erdos", p=0.1)
+    J = IsingArrays.from_bqm(maxcut_bqm(g)).J
+    classes = colour_classes(J)
+    assert sorted(np.concatenate(classes).tolist()) == list(range(80))
+    colour = {int(v): k for k, c in enumerate(classes) for v in c}
+    assert all(colour[int(u)] != colour[int(v)] for u, v in zip(g.u, g.v))
+    # greedy colouring uses at most max degree + 1 colours
+    degree = max(d for _, d in g.to_networkx().degree())
+    assert len(classes) <= degree + 1
+    assert nx.is_empty(g.to_networkx().subgraph([g.nodes[i] for i in classes[0]]))
+
+
+def test_beta_schedule_follows_the_biases() -> None:
+    m = IsingArrays.from_bqm(maxcut_bqm(generate_graph(seed=0, size=30, kind="regular", degree=4)))
+    betas = beta_schedule(m, GPUSAOptions(num_sweeps=50))
+    # stiffest spin: 4 couplings of 1/2 -> max |delta E| = 4; weakest: 2 * 1/2 = 1
+    assert betas[0] == pytest.approx(np.log(2) / 4) and betas[-1] == pytest.approx(np.log(100))
+    assert np.all(np.diff(betas) > 0) and len(betas) == 50
+    lin = beta_schedule(m, GPUSAOptions(num_sweeps=5, schedule="linear", beta_range=(0.5, 2.5)))
+    assert lin.tolist() == [0.5, 1.0, 1.5, 2.0, 2.5]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_same_seed_same_answer_and_time_limit(kernel: str) -> None:
+    bqm = maxcut_bqm(generate_graph(seed=5, size=120, kind="regular", degree=3))
+    opts = {"device": "cpu", "kernel": kernel, "num_sweeps": 100, "num_replicas": 4}
+    a = hybrid.solve(bqm, "gpu-sa", seed=11, options=opts)
+    b = hybrid.solve(bqm, "gpu-sa", seed=11, options=opts)
+    assert np.array_equal(a.samples.record.sample, b.samples.record.sample)
+    assert a.info["sweeps_run"] == 100 and not a.info["time_limit_hit"]
+    r = hybrid.solve(bqm, "gpu-sa", seed=0, time_limit=0.3, options={**opts, "num_sweeps": 10 ** 7})
+    assert r.info["time_limit_hit"] and r.info["sweeps_run"] < 10 ** 7
+    assert r.energy == pytest.approx(bqm.energy(r.sample))
+
+
+def test_bad_options_fail_before_work() -> None:
+    bqm = random_bqm(4, "SPIN", seed=0)
+    with pytest.raises(OptionsError, match="beta_range"):
+        hybrid.solve(bqm, "gpu-sa", options={"beta_range": [2.0, 1.0]})
+    with pytest.raises(OptionsError, match="num_sweeps"):
+        hybrid.solve(bqm, "gpu-sa", options={"num_sweeps": 0})
+    with pytest.raises(OptionsError, match="kernel"):
+        hybrid.solve(bqm, "gpu-sa", options={"kernel": "cuda"})
+    if not CUDA:
+        with pytest.raises(BackendUnavailableError, match="device='gpu'"):
+            hybrid.solve(bqm, "gpu-sa", options={"device": "gpu"})
+
+
+@pytest.mark.skipif(not CUDA, reason=f"no CUDA device: {CUDA_REASON}")
+def test_gpu_matches_numpy_path() -> None:  # pragma: no cover - needs a GPU
+    g = generate_graph(seed=0, size=196, kind="torus", weights="unit")
+    for device in ("cpu", "gpu"):
+        r = hybrid.solve(maxcut_bqm(g), "gpu-sa", seed=2, options={
+            "device": device, "kernel": "vectorized", "num_sweeps": 500, "num_replicas": 8})
+        assert -r.energy == pytest.approx(g.num_edges)
+        assert r.info["array_module"] == ("cupy" if device == "gpu" else "numpy")
+    small = random_bqm(10, "BINARY", seed=4)
+    r = hybrid.solve(small, "gpu-sa", seed=0, options={"device": "gpu", "num_sweeps": 300})
+    assert r.energy == pytest.approx(brute_force_bqm(small))

@@ -1,0 +1,154 @@
+"""The ``sb`` backend against independent references: brute force, bipartite cuts, eigvalsh."""
+
+from __future__ import annotations
+
+import dimod
+import numpy as np
+import pytest
+import scipy.sparse
+
+import hybrid
+from backends.gpu import arrays
+from backends.gpu.ising import IsingArrays, energies, greedy_descent, spectral_radius
+from backends.gpu.sb import SBBackend
+from hybrid.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError
+from hybrid.testing import brute_force_bqm, random_bqm
+from usecases.maxcut import maxcut_bqm
+from usecases.maxcut.io import generate_graph
+
+CUDA, CUDA_REASON = arrays.cuda_status()
+CPU = {"device": "cpu"}
+
+
+@pytest.mark.parametrize("variant", ["dsb", "bsb", "hdsb", "hbsb"])
+@pytest.mark.parametrize("couplings", ["dense", "sparse"])
+def test_optimum_matches_brute_force(variant: str, couplings: str) -> None:
+    for seed in range(2):
+        for vartype in ("SPIN", "BINARY"):
+            bqm = random_bqm(11, vartype, seed=100 + seed)  # with linear biases and offset
+            r = hybrid.solve(bqm, "sb", seed=seed, options={
+                **CPU, "variant": variant, "couplings": couplings, "num_replicas": 16})
+            assert r.energy == pytest.approx(brute_force_bqm(bqm), abs=1e-9)
+            assert r.energy == pytest.approx(bqm.energy(r.sample), abs=1e-9)
+            assert r.info["auxiliary_spin"] is True
+
+
+def test_bipartite_torus_cuts_every_edge() -> None:
+    # an even torus is bipartite: its maximum cut is all edges (certified without a solver)
+    g = generate_graph(seed=0, size=144, kind="torus", weights="unit")
+    r = hybrid.solve(maxcut_bqm(g), "sb", seed=3, options={**CPU, "couplings": "sparse"})
+    assert -r.energy == pytest.approx(g.num_edges)
+    assert r.info["couplings"] == "csr" and r.info["auxiliary_spin"] is False
+
+
+def test_pm1_complete_graph_matches_exact_enumeration() -> None:
+    g = generate_graph(seed=4, size=16, kind="complete", weights="pm1")
+    bqm = maxcut_bqm(g)
+    exact = hybrid.solve(bqm, "exact")
+    r = hybrid.solve(bqm, "sb", seed=0, options={**CPU, "polish": False, "num_replicas": 32})
+    assert r.energy == pytest.approx(exact.energy)
+
+
+def test_time_step_is_scaled_to_the_spectrum() -> None:
+    # unweighted 20-regular graph: the uniform mode's eigenvalue is the degree, and Goto's
+    # fixed dt = 1.25 would be unstable; the automatic step must satisfy dt * omega < 2
+    g = generate_graph(seed=1, size=200, kind="regular", degree=20)
+    r = hybrid.solve(maxcut_bqm(g), "sb", seed=0, options={**CPU, "num_steps": 50})
+    rho = np.abs(np.linalg.eigvalsh(IsingArrays.from_bqm(maxcut_bqm(g)).J.toarray())).max()
+    assert rho == pytest.approx(10.0)  # weights w/2 = 1/2, degree 20
+    assert r.info["spectral_radius"] == pytest.approx(rho, rel=0.1)
+    omega = np.sqrt(1.0 + r.info["c0"] * rho)
+    assert r.info["dt"] < 1.25 and r.info["dt"] * omega < 2.0
+    # on a +-1 complete graph Goto's 1.25 is stable and kept
+    k = generate_graph(seed=1, size=300, kind="complete", weights="pm1")
+    r = hybrid.solve(maxcut_bqm(k), "sb", seed=0, options={**CPU, "num_steps": 20})
+    assert r.info["dt"] == 1.25
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_spectral_radius_against_eigvalsh(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    A = scipy.sparse.random(150, 150, density=0.1, random_state=seed, format="csr")
+    J = (A + A.T).tocsr()
+    J.data = rng.choice([-1.0, 1.0], size=J.data.size)
+    J = ((J + J.T) / 2).tocsr()
+    exact = np.abs(np.linalg.eigvalsh(J.toarray())).max()
+    estimate = spectral_radius(np, J.astype(np.float32), iterations=40)
+    assert 0.8 * exact <= estimate <= exact * (1 + 1e-5)
+
+
+def test_greedy_descent_reaches_a_one_flip_minimum() -> None:
+    bqm = random_bqm(14, "SPIN", seed=9, density=0.8)
+    m = IsingArrays.from_bqm(bqm)
+    rng = np.random.default_rng(0)
+    S0 = rng.choice([-1.0, 1.0], size=(14, 6))
+    S, rounds = greedy_descent(np, m.J.toarray(), m.h, S0)
+    assert rounds > 0
+    E = energies(np, m.J.toarray(), m.h, S) + m.offset
+    for r in range(6):
+        sample = dict(zip(m.labels, S[:, r]))
+        assert E[r] == pytest.approx(bqm.energy(sample))
+        assert E[r] <= bqm.energy(dict(zip(m.labels, S0[:, r])))
+        for v in m.labels:  # no single flip improves
+            flipped = {**sample, v: -sample[v]}
+            assert bqm.energy(flipped) >= E[r] - 1e-9
+
+
+def test_early_stop_and_time_limit() -> None:
+    g = generate_graph(seed=0, size=100, kind="torus", weights="unit")
+    r = hybrid.solve(maxcut_bqm(g), "sb", seed=0, options={**CPU, "num_steps": 3000})
+    assert r.info["early_stopped"] and r.info["steps_run"] < 3000
+    assert -r.energy == pytest.approx(g.num_edges)
+    k = generate_graph(seed=0, size=400, kind="complete", weights="pm1")
+    r = hybrid.solve(maxcut_bqm(k), "sb", seed=0, time_limit=0.2, options={
+        **CPU, "num_steps": 10 ** 6, "early_stop": False})
+    assert r.info["time_limit_hit"] and r.info["steps_run"] < 10 ** 6
+    assert r.wall_s < 5.0  # a functional bound (stopped), not a speed claim
+
+
+def test_same_seed_same_samples_and_info() -> None:
+    bqm = maxcut_bqm(generate_graph(seed=2, size=60, kind="regular", degree=4))
+    a = hybrid.solve(bqm, "sb", seed=7, options=CPU)
+    b = hybrid.solve(bqm, "sb", seed=7, options=CPU)
+    assert np.array_equal(a.samples.record.sample, b.samples.record.sample)
+    assert a.info["device"] == "cpu" and a.info["array_module"] == "numpy"
+    assert a.info["replicas"] == 64 and a.samples.record.num_occurrences.sum() == 64
+    assert {"steps_run", "early_stopped", "polished", "dt", "c0"} <= set(a.info)
+
+
+def test_bad_options_and_devices_fail_before_work() -> None:
+    bqm = random_bqm(4, "SPIN", seed=0)
+    with pytest.raises(OptionsError, match="num_replicas"):
+        hybrid.solve(bqm, "sb", options={"num_replicas": 0})
+    with pytest.raises(OptionsError, match="variant"):
+        hybrid.solve(bqm, "sb", options={"variant": "csb"})
+    big = dimod.BinaryQuadraticModel({i: 1.0 for i in range(40_001)}, {}, 0.0, "SPIN")
+    with pytest.raises(ProblemTooLargeError, match="sparse"):
+        SBBackend().solve(big, options={"couplings": "dense"})
+    if not CUDA:
+        with pytest.raises(BackendUnavailableError, match="device='gpu'"):
+            hybrid.solve(bqm, "sb", options={"device": "gpu"})
+
+
+def test_is_an_ocean_sampler() -> None:
+    sampler = SBBackend()
+    tracked = dimod.TrackingComposite(sampler)
+    ss = tracked.sample_ising({"a": 1.0}, {("a", "b"): -1.0, ("b", "c"): 2.0}, seed=1,
+                              device="cpu", num_replicas=8)
+    assert tracked.input["num_replicas"] == 8
+    assert ss.first.energy == pytest.approx(-4.0)
+
+
+@pytest.mark.skipif(not CUDA, reason=f"no CUDA device: {CUDA_REASON}")
+def test_gpu_matches_numpy_path() -> None:  # pragma: no cover - needs a GPU
+    bqm = maxcut_bqm(generate_graph(seed=3, size=300, kind="regular", degree=6))
+    opts = {"num_steps": 30, "early_stop": False, "polish": False}
+    cpu = hybrid.solve(bqm, "sb", seed=5, options={**opts, "device": "cpu"})
+    gpu = hybrid.solve(bqm, "sb", seed=5, options={**opts, "device": "gpu"})
+    assert gpu.info["device"].startswith("gpu:") and gpu.info["array_module"] == "cupy"
+    # same start (host RNG), same float32 steps: the signs agree but for rounding ties
+    agree = (cpu.samples.record.sample == gpu.samples.record.sample).mean()
+    assert agree > 0.99
+    small = random_bqm(10, "BINARY", seed=1)
+    assert hybrid.solve(small, "sb", seed=0, options={"device": "gpu"}).energy == pytest.approx(
+        brute_force_bqm(small))
