@@ -59,6 +59,7 @@ class JobFileError(WorkbenchError, ValueError):
     """A job file is malformed; the message lists every problem with file and line."""
 
     def __init__(self, source: str, problems: list[Problem]) -> None:
+        problems = sorted(problems, key=lambda p: p.line or 0)
         self.source, self.problems = source, problems
         listed = "; ".join(str(p) for p in problems)
         n = len(problems)

@@ -1,0 +1,217 @@
+"""The batch commands of the ``hybrid`` CLI: ``batch``, ``results``, ``bench``, ``demo``.
+
+Registered on :data:`hybrid.cli.app` when :func:`hybrid.cli._register_extensions` imports
+this module. Heavy modules (pandas, matplotlib, Dask) load inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from hybrid.cli import app, console, err_console, fail
+
+__all__ = ["batch_cmd", "results_cmd", "bench_cmd", "demo_cmd"]
+
+FORMATS = ("table", "csv", "json", "parquet")
+
+
+def _default_store(jobfile: Path) -> Path:
+    return jobfile.with_suffix(".sqlite")
+
+
+def _run(jobfile: Path, store_path: Path | None, workers: int | None, scheduler: str | None,
+         resume: bool, quiet: bool) -> tuple[Any, Path]:
+    """Validate, open the store, run what is not stored yet; returns (job, store path)."""
+    from hybrid.batch.jobfile import load_job
+    from hybrid.batch.runner import run_batch
+    from hybrid.batch.store import ResultStore
+
+    if workers is not None and workers < 1:
+        fail(f"--workers must be at least 1, got {workers}")
+    job = load_job(jobfile)  # every problem listed before anything runs
+    path = store_path or _default_store(jobfile)
+    existed = path.is_file()
+    with ResultStore(path) as store:
+        hashes = store.job_hashes()
+        if existed and hashes and job.sha256 not in hashes and not resume:
+            fail(f"store {path} holds results of another version of a job file; pass --resume to "
+                 "add this job's missing tasks to it, or choose another --store")
+        summary = run_batch(job, store, workers=workers, scheduler=scheduler, progress=not quiet)
+    counts = ", ".join(f"{v} {k}" for k, v in sorted(summary.statuses.items())) or "nothing to run"
+    err_console.print(f"{job.name}: ran {summary.ran} task(s) ({counts}); {summary.skipped} already "
+                      f"stored; store: {path}", highlight=False, soft_wrap=True)
+    return job, path
+
+
+@app.command("batch")
+def batch_cmd(
+    jobfile: Annotated[Path, typer.Argument(help="YAML job file (see the README's 'Batch' section)")],
+    store: Annotated[Optional[Path], typer.Option(
+        "--store", help="SQLite result store (default: the job file with .sqlite)")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", "-w", help="local worker processes (default: CPU count)")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (instead of local)")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="add to a store written by another version of this job file")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Run every task of a job file not yet in the store; one row per task, kept as it finishes."""
+    _run(jobfile, store, workers, scheduler, resume, quiet)
+
+
+@app.command("results")
+def results_cmd(
+    store: Annotated[Path, typer.Argument(help="result store written by `hybrid batch`")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, json or parquet")] = "table",
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="write to this file (parquet: default STORE.parquet)")] = None,
+    all_columns: Annotated[bool, typer.Option(
+        "--all", help="every stored column, not only the contract ones")] = False,
+) -> None:
+    """Export the rows of a result store."""
+    from hybrid.batch.store import COLUMNS, ResultStore
+    from hybrid.batch.task import ROW_COLUMNS
+
+    if fmt not in FORMATS:
+        fail(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+    cols = list(COLUMNS if all_columns else ROW_COLUMNS)
+    with ResultStore(store, create=False) as st:
+        frame = st.to_frame(cols)
+    if fmt == "parquet":
+        target = output or store.with_suffix(".parquet")
+        try:
+            frame.to_parquet(target, index=False)
+        except ImportError as exc:
+            fail(f"parquet export needs pyarrow: pip install pyarrow ({exc})")
+        err_console.print(f"wrote {len(frame)} rows to {target}", highlight=False)
+        return
+    if fmt == "csv":
+        text = frame.to_csv(index=False)
+    elif fmt == "json":
+        text = json.dumps(json.loads(frame.to_json(orient="records")), indent=None) + "\n"
+    else:
+        from rich.table import Table
+
+        table = Table(title=f"{store} ({len(frame)} rows)")
+        for c in cols:
+            table.add_column(c, overflow="fold")
+        for rec in frame.to_dict("records"):
+            table.add_row(*[_cell(rec[c]) for c in cols])
+        if output is None:
+            console.print(table)
+            return
+        from rich.console import Console
+
+        with open(output, "w") as fh:
+            Console(file=fh, width=200).print(table)
+        return
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _report(rows: list[dict[str, Any]], out: Path, title: str, notes: list[str],
+            store_path: Path) -> dict[str, Path]:
+    from hybrid.batch.report import markdown_table, summarise, write_report
+    from hybrid.batch.store import ResultStore
+
+    with ResultStore(store_path, create=False) as st:
+        runs = st.runs()
+    provenance: dict[str, Any] = {"store": str(store_path), "rows": len(rows),
+                                  "command": " ".join(["hybrid", *sys.argv[1:]])}
+    if runs:
+        last = runs[-1]
+        m = last["machine"]
+        provenance["machine"] = (f"{m.get('cpu_model', m.get('processor', '?'))}, "
+                                 f"{m.get('cpu_count')} CPUs, {m.get('memory_gib', '?')} GiB, "
+                                 f"{m.get('platform')}")
+        provenance["executor"] = last["scheduler"]
+        provenance["packages"] = ", ".join(f"{k} {v}" for k, v in last["packages"].items())
+        provenance["job file sha256"] = last["job_sha256"]
+    paths = write_report(rows, out, title=title, notes=notes, provenance=provenance)
+    if rows:
+        console.print(markdown_table(summarise(rows)), highlight=False, soft_wrap=True)
+    err_console.print(f"report: {paths['html']} and {paths['markdown']}", highlight=False)
+    return paths
+
+
+@app.command("bench")
+def bench_cmd(
+    source: Annotated[Path, typer.Argument(help="result store, or a YAML job file to run first")],
+    store: Annotated[Optional[Path], typer.Option(
+        "--store", help="store for a job file (default: the job file with .sqlite)")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="report folder (default: STORE-report beside the store)")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="local workers")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="see `hybrid batch --resume`")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Quantum-vs-classical metrics (ratio, success, TTS99, feasibility, bootstrap CIs) and a report."""
+    from hybrid.batch.store import ResultStore
+
+    if source.suffix.lower() in (".yaml", ".yml"):
+        job, store_path = _run(source, store, workers, scheduler, resume, quiet)
+        ids = {t.task_id for t in job.tasks}
+        title = f"Benchmark: {job.name}"
+    else:
+        store_path, ids, title = source, None, f"Benchmark: {source.stem}"
+    with ResultStore(store_path, create=False) as st:
+        rows = [r for r in st.rows() if ids is None or r["task_id"] in ids]
+    _report(rows, out or store_path.with_name(store_path.stem + "-report"), title, [], store_path)
+
+
+@app.command("demo")
+def demo_cmd(
+    out: Annotated[Path, typer.Option("--out", help="folder for the store and the report")] = Path("hybrid-demo"),
+    quick: Annotated[bool, typer.Option("--quick", help="one instance per use case, 2 repeats")] = False,
+    repeats: Annotated[Optional[int], typer.Option("--repeats", help="repeats per task")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="local workers")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Every use case present on every available backend that fits, small sizes; writes the report."""
+    from hybrid.batch.demo import build_demo_job
+    from hybrid.batch.jobfile import job_from_dict
+    from hybrid.batch.runner import run_batch
+    from hybrid.batch.store import ResultStore
+
+    if repeats is not None and repeats < 1:
+        fail(f"--repeats must be at least 1, got {repeats}")
+    spec, notes = build_demo_job(quick=quick, repeats=repeats)
+    if not spec["jobs"]:
+        fail("no use case could be set up for the demo: " + "; ".join(notes))
+    job = job_from_dict(spec, source="demo.yaml (shipped)", base_dir=Path.cwd())
+    out.mkdir(parents=True, exist_ok=True)
+    store_path = out / "demo.sqlite"
+    with ResultStore(store_path) as st:
+        summary = run_batch(job, st, workers=workers, scheduler=scheduler, progress=not quiet)
+        ids = {t.task_id for t in job.tasks}
+        rows = [r for r in st.rows() if r["task_id"] in ids]
+    counts = ", ".join(f"{v} {k}" for k, v in sorted(summary.statuses.items())) or "all stored"
+    err_console.print(f"demo: {len(job.tasks)} tasks ({counts}; {summary.skipped} already stored) "
+                      f"in {summary.wall_s:.0f} s", highlight=False)
+    with open(out / "demo-job.yaml", "w") as fh:  # the suite as a job file, to rerun or edit
+        import yaml
+
+        yaml.safe_dump(spec, fh, sort_keys=False)
+    cpus = os.cpu_count()
+    notes = [f"{len(spec['jobs'])} use case(s), {len(job.tasks)} tasks on {cpus} CPU(s); the suite "
+             f"as a job file: demo-job.yaml", *notes]
+    _report(rows, out, "Hybrid workbench demo", notes, store_path)

@@ -1,0 +1,142 @@
+"""Job files, metrics and reports of ``hybrid.batch``, checked against independent values."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pytest
+
+from hybrid.batch.jobfile import JobFileError, derive_seed, load_job
+from hybrid.batch.metrics import approximation_ratio, bootstrap_ci, group_metrics, reaches, tts
+from hybrid.batch.report import summarise, write_report
+
+
+def _job(tmp_path, body: str, name: str = "job.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body).lstrip())
+    return path
+
+
+def test_tasks_expand_with_stable_ids_and_derived_seeds(tmp_path) -> None:
+    (tmp_path / "g.txt").write_text("3 3\n1 2 1\n2 3 1\n1 3 1\n")
+    body = """
+        name: small
+        seed: 7
+        repeats: 3
+        jobs:
+          - usecase: maxcut
+            instances: [g.txt, {generate: {size: 6}, count: 2}]
+            backends: [exact, dwave-sa]
+            options: {dwave-sa: {num_reads: 4}}
+            time_limit: 5
+    """
+    job = load_job(_job(tmp_path, body))
+    assert len(job.tasks) == 3 * 2 * 3
+    assert len({t.task_id for t in job.tasks}) == len(job.tasks)
+    keys = sorted({t.instance for t in job.tasks})
+    assert keys == ["g.txt", "generate:size=6,seed=7", "generate:size=6,seed=8"]
+    for t in job.tasks:
+        assert t.seed == derive_seed(7, "maxcut", t.instance, t.backend, t.repeat)
+        assert t.time_limit == 5.0
+        assert t.options == ({"num_reads": 4} if t.backend == "dwave-sa" else {})
+    # more repeats and a new backend leave the existing tasks' ids (and seeds) unchanged
+    bigger = load_job(_job(tmp_path, body.replace("repeats: 3", "repeats: 4")
+                           .replace("[exact, dwave-sa]", "[exact, dwave-sa, dwave-greedy]"), "b.yaml"))
+    assert {t.task_id: t.seed for t in job.tasks}.items() <= {t.task_id: t.seed for t in bigger.tasks}.items()
+    assert len(bigger.tasks) == 3 * 3 * 4
+
+
+def test_malformed_job_lists_every_problem_with_its_line(tmp_path) -> None:
+    path = _job(tmp_path, """
+        name: broken
+        repeat: 2
+        jobs:
+          - usecase: maxcutt
+            instances: [g.txt]
+            backends: [exact]
+          - usecase: maxcut
+            instances: [missing/graph.txt, {generate: {sise: 5}}]
+            backends: [dwave-sa, no-such-backend]
+            options: {dwave-sa: {num_read: 3}}
+            time_limit: -1
+    """)
+    with pytest.raises(JobFileError) as info:
+        load_job(path)
+    lines = {(p.line, key) for p in info.value.problems
+             for key in ("repeat", "maxcutt", "g.txt", "missing/graph.txt", "sise",
+                         "no-such-backend", "num_read", "time_limit") if key in p.message}
+    assert lines == {(2, "repeat"), (4, "maxcutt"), (5, "g.txt"), (8, "missing/graph.txt"),
+                     (8, "sise"), (9, "no-such-backend"), (10, "num_read"), (11, "time_limit")}
+    assert "did you mean 'repeats'" in str(info.value)
+    assert "did you mean 'num_reads'" in str(info.value)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path) -> None:
+    path = _job(tmp_path, "name: x\njobs:\n  - usecase: maxcut\n    backends: [exact\n")
+    with pytest.raises(JobFileError, match=r"job\.yaml:\d+: not valid YAML"):
+        load_job(path)
+
+
+def test_tts_matches_the_closed_form() -> None:
+    # p = 0.3, t = 2 s: runs needed R = ln(0.01) / ln(0.7) = 12.911...
+    assert tts(2.0, 0.3) == pytest.approx(2.0 * 12.91137, rel=1e-5)
+    assert tts(0.5, 0.99) == 0.5 and tts(0.5, 1.0) == 0.5 and math.isinf(tts(0.5, 0.0))
+
+
+@pytest.mark.parametrize(("obj", "ref", "sense", "expected"), [
+    (45.0, 50.0, "max", 0.9), (55.0, 50.0, "min", 50 / 55), (-0.9, -1.0, "min", 0.9),
+    (-1.1, -1.0, "max", 1 / 1.1), (3.0, -1.0, "max", None), (0.0, 2.0, "max", None),
+])
+def test_approximation_ratio_orientation(obj, ref, sense, expected) -> None:
+    got = approximation_ratio(obj, ref, sense)
+    assert got == (None if expected is None else pytest.approx(expected))
+
+
+def test_bootstrap_interval_covers_the_mean_and_shrinks_with_more_data() -> None:
+    rng = np.random.default_rng(0)
+    small, large = rng.normal(5, 1, 20), rng.normal(5, 1, 400)
+    lo_s, hi_s = bootstrap_ci(small, np.mean)
+    lo_l, hi_l = bootstrap_ci(large, np.mean)
+    assert lo_s < small.mean() < hi_s and lo_l < large.mean() < hi_l
+    assert (hi_l - lo_l) < (hi_s - lo_s) / 2     # ~ 1/sqrt(n): 4.5 times narrower
+    # the textbook normal interval for the mean of 400 draws: +-1.96 s / sqrt(n)
+    half = 1.96 * large.std(ddof=1) / math.sqrt(large.size)
+    assert (hi_l - lo_l) / 2 == pytest.approx(half, rel=0.2)
+
+
+def test_group_metrics_on_hand_counted_runs() -> None:
+    rows = [{"objective": 10.0, "feasible": True, "wall_s": 1.0, "status": "best_found"},
+            {"objective": 8.0, "feasible": True, "wall_s": 1.0, "status": "best_found"},
+            {"objective": 10.0, "feasible": False, "wall_s": 1.0, "status": "best_found"},
+            {"objective": None, "feasible": None, "wall_s": 1.0, "status": "timeout"}]
+    m = group_metrics(rows, 10.0, "max", n_resamples=200)
+    assert m["runs"] == 4 and m["timeouts"] == 1
+    assert m["feasibility_rate"] == 0.5
+    assert m["success_probability"] == 0.25           # only the first run
+    assert m["best_objective"] == 10.0 and m["mean_objective"] == 9.0
+    assert m["approx_ratio"] == pytest.approx(0.9)
+    assert m["tts99_s"] == pytest.approx(math.log(0.01) / math.log(0.75))
+    assert m["tts99_s_ci"][0] <= m["tts99_s"] <= m["tts99_s_ci"][1]
+    assert reaches(9.99999999, True, 10.0, "max") and not reaches(9.9, True, 10.0, "max")
+
+
+def test_reference_is_the_use_case_value_else_best_seen_marked(tmp_path) -> None:
+    base = {"usecase": "maxcut", "feasible": True, "wall_s": 0.1, "sense": "max"}
+    rows = [{**base, "instance": "a", "backend": "x", "objective": 7.0, "status": "best_found",
+             "reference": 8.0},
+            {**base, "instance": "b", "backend": "x", "objective": 5.0, "status": "optimal",
+             "reference": None},
+            {**base, "instance": "b", "backend": "y", "objective": 4.0, "status": "best_found",
+             "reference": None}]
+    table = summarise(rows).set_index(["instance", "backend"])
+    assert table.loc[("a", "x"), "reference"] == 8.0
+    assert table.loc[("a", "x"), "approx_ratio"] == pytest.approx(7 / 8)
+    assert table.loc[("a", "x"), "reference_source"].startswith("use case")
+    assert table.loc[("b", "y"), "reference_source"] == "best seen (proved optimal by x)"
+    assert table.loc[("b", "y"), "success_probability"] == 0.0
+    paths = write_report(rows, tmp_path / "rep")
+    assert paths["plot:maxcut"].stat().st_size > 1000
+    assert "![maxcut.png](./maxcut.png)" in paths["markdown"].read_text()
+    assert "<img src='maxcut.png'" in paths["html"].read_text()
