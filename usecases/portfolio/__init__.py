@@ -50,7 +50,7 @@ class Portfolio(UseCase):
     name = "portfolio"
     description = "mean-variance selection of k assets (w = z/k); objective mu.w - lambda w'Sigma w"
     sense = "max"
-    model_kinds = ("bqm", "cqm")
+    model_kinds = ("cqm", "bqm")   # CQM where a backend takes it (cpsat), else the BQM
     formats = ("JSON {assets, mu, sigma, k, risk_aversion}, or a CSV of prices (date column + "
                "one column per asset) with --param k=5 --param risk_aversion=1 "
                "--param estimator=sample|ledoit-wolf")
@@ -109,9 +109,10 @@ class Portfolio(UseCase):
                 return Formulation(F.cardinality_cqm(instance), pick,
                                    {**info, "constraint": "sum z = k"})
             bqm, p = F.cardinality_bqm(instance, penalty)
-            return Formulation(bqm, pick, {**info, "penalty": p,
-                                           "penalty_proven": F.cardinality_penalty(instance),
-                                           "constraint": "P (sum z - k)^2"})
+            proven, shift = F.cardinality_penalty(instance)
+            return Formulation(bqm, pick, {**info, "penalty": p, "penalty_proven": proven,
+                                           "linear_shift": shift if penalty is None else 0.0,
+                                           "constraint": "A (sum z - k)^2 + b (sum z - k)"})
         if formulation == "lots":
             info = {"formulation": "lots", "model": kind, "budget": budget,
                     "weights": "w_i = lot_cost_i n_i / budget"}
@@ -126,7 +127,7 @@ class Portfolio(UseCase):
                 return {a: int(round(float(values[a]))) for a in assets if a in values}
 
             return Formulation(bqm, lots, {**info, "penalty": p, "encoding": "dimod.cqm_to_bqm"})
-        if kind == "cqm" and model == "cqm":
+        if model == "cqm":
             raise UnsupportedModelError("the longshort formulation is a BQM only")
         bqm, gamma = F.longshort_bqm(instance, alpha, beta, penalty)
         _, side = F.longshort_sides(instance)

@@ -8,16 +8,25 @@ exactly ``-objective`` (``objective = mu.w - lambda w' Sigma w``, ``w = z / k``)
     f(z) = -(1/k) sum_i mu_i z_i + (lambda / k^2) sum_ij Sigma_ij z_i z_j
     BQM:  E(z) = f(z) + P (sum_i z_i - k)^2          CQM:  min f(z)  s.t.  sum_i z_i = k
 
-*Penalty sufficiency* (:func:`cardinality_penalty`). Flipping ``z_i`` changes ``f`` by
-``(1 - 2 z_i) (-mu_i/k + (lambda/k^2)(Sigma_ii + 2 sum_{j != i} Sigma_ij z_j))``, so by at
-most ``D_i = |mu_i|/k + (lambda/k^2)(Sigma_ii + 2 sum_{j != i} |Sigma_ij|)``. Take any
-``z`` with ``m = sum z != k`` and flip one variable towards ``k`` (a 1 to 0 if ``m > k``,
-a 0 to 1 if ``m < k``). The penalty falls from ``P (m-k)^2`` to ``P (|m-k|-1)^2``, i.e. by
-``P (2|m-k| - 1) >= P``, while ``f`` rises by at most ``D = max_i D_i``. With ``P > D``
-every such step strictly lowers ``E``; after ``|m-k|`` steps we reach a feasible ``z'``
-with ``E(z') < E(z)``. Hence every minimiser of the BQM is feasible, and on feasible
-points ``E = f``: the BQM optimum *is* the constrained optimum. We use
-``P = 1.05 D + 1e-9``.
+*Penalty sufficiency* (:func:`count_penalty`). Write ``f(z) = sum_i l_i z_i +
+sum_{i != j} Q_ij z_i z_j`` (``z_i^2 = z_i`` folded into ``l``) and the BQM as
+``E(z) = f(z) + b (m - k) + A (m - k)^2`` with ``m = sum z``; on feasible points ``E = f``.
+Let ``top_s(i)`` / ``bot_s(i)`` be the sums of the ``s`` largest / smallest ``Q_ij``,
+``j != i``. Take any ``z`` with ``m != k`` and flip one variable towards ``k``:
+
+* ``m < k``, add ``i``: ``f`` grows by ``l_i + 2 sum_{j in S} Q_ij <= l_i + 2 top_m(i)``,
+  the other terms by ``b - A (2(k-m) - 1)``;
+* ``m > k``, remove ``i``: ``f`` grows by ``-(l_i + 2 sum_{j in S-i} Q_ij) <=
+  -(l_i + 2 bot_{m-1}(i))``, the other terms by ``-b - A (2(m-k) - 1)``.
+
+So if ``A > A(b) = max( max_{m<k, i} (l_i + 2 top_m(i) + b) / (2(k-m) - 1),
+max_{m>k, i} -(l_i + 2 bot_{m-1}(i) + b) / (2(m-k) - 1) )``, every such flip strictly
+lowers ``E``, and ``|m - k|`` flips reach a feasible ``z'`` with ``E(z') < E(z)``: every
+minimiser of the BQM is feasible, and the BQM optimum *is* the constrained optimum.
+``A(b)`` is convex and piecewise linear in ``b``; we take the ``b`` that minimises it
+(ternary search) and ``A = A(b) + 0.05 |A(b)| + 1e-12``. The bound looks only at ``m``
+ones near ``k`` (sums over about ``k`` terms, not ``n``), which keeps the penalty, and so
+the barrier an annealer must cross to swap two assets, small.
 
 **Integer lots with a budget** (:func:`lots_cqm`): ``n_i in {0..U_i}`` lots costing
 ``c_i`` budget units each (``lot_cost``, default 1), budget ``B`` units,
@@ -44,8 +53,7 @@ median, short below) and the position weight is ``w_i = d_i z_i / k``::
            + gamma (sum_i z_i - k)^2                      (exactly k positions)
 
 with ``rho`` the correlation matrix of ``Sigma``. ``gamma`` is made sufficient by the same
-one-flip argument as above, with ``D_i = |s_i|/k + (2 alpha/k^2) sum_{j != i} |rho_ij|
-+ (beta/k^2)(2n - 1)`` (the balance term moves by at most ``2|T| + 1 <= 2n - 1``).
+argument (:func:`count_penalty` on the profit, correlation and balance terms).
 
 Examples:
     >>> from usecases.portfolio.instance import PortfolioInstance
@@ -68,25 +76,68 @@ import numpy as np
 from hybrid.errors import InstanceError
 from usecases.portfolio.instance import PortfolioInstance
 
-__all__ = ["cardinality_penalty", "cardinality_objective", "cardinality_bqm", "cardinality_cqm",
+__all__ = ["count_penalty", "cardinality_penalty", "cardinality_objective", "cardinality_bqm", "cardinality_cqm",
            "lots_cqm", "lots_bqm", "lots_penalty", "longshort_bqm", "longshort_sides",
            "PENALTY_MARGIN"]
 
 PENALTY_MARGIN = 1.05
 
 
-def _flip_bound(linear: np.ndarray, quad: np.ndarray, extra: float = 0.0) -> float:
-    """``max_i |linear_i| + |quad_ii| + 2 sum_{j != i} |quad_ij| + extra`` (one-flip change)."""
-    a = np.abs(quad)
-    off = a.sum(axis=1) - np.diag(a)
-    return float(np.max(np.abs(linear) + np.diag(a) + 2.0 * off + extra))
+def _split(linear: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(l, Q)`` with ``f = l.z + sum_{i != j} Q_ij z_i z_j`` from ``linear.z + z' quad z``."""
+    q = (quad + quad.T) / 2.0
+    off = q.copy()
+    np.fill_diagonal(off, 0.0)
+    return np.asarray(linear, dtype=float) + np.diag(q), off
 
 
-def cardinality_penalty(instance: PortfolioInstance) -> float:
-    """The smallest provably sufficient ``P`` (see the module docstring), times 1.05."""
+def count_penalty(linear: np.ndarray, quad: np.ndarray, k: int) -> tuple[float, float]:
+    """``(A, b)`` such that ``f + b (sum z - k) + A (sum z - k)^2`` has only minimisers with
+    ``sum z = k`` (proof in the module docstring); ``f(z) = linear.z + z' quad z``.
+
+    Examples:
+        >>> A, b = count_penalty(np.array([-1.0, -1.0, -1.0]), np.zeros((3, 3)), k=1)
+        >>> bool(A > 0)          # without a penalty every asset would be picked
+        True
+    """
+    l, q = _split(linear, quad)
+    n = l.size
+    rows = np.sort(q[~np.eye(n, dtype=bool)].reshape(n, n - 1), axis=1) if n > 1 else \
+        np.zeros((n, 0))
+    zero = np.zeros((n, 1))
+    bot = np.hstack([zero, np.cumsum(rows, axis=1)])                 # bot[i, s]
+    top = np.hstack([zero, np.cumsum(rows[:, ::-1], axis=1)])        # top[i, s]
+    add_m = np.arange(0, k)                                          # m < k: add
+    rem_m = np.arange(k + 1, n + 1)                                  # m > k: remove
+    add_h = (l[:, None] + 2.0 * top[:, add_m]).max(axis=0)
+    add_d = 2.0 * (k - add_m) - 1.0
+    rem_h = (l[:, None] + 2.0 * bot[:, rem_m - 1]).min(axis=0)
+    rem_d = 2.0 * (rem_m - k) - 1.0
+
+    def need(b: float) -> float:
+        parts = [((add_h + b) / add_d).max() if add_m.size else -np.inf,
+                 (-(rem_h + b) / rem_d).max() if rem_m.size else -np.inf]
+        return float(max(parts))
+
+    span = float(np.abs(l).max() + 2.0 * np.abs(q).sum(axis=1).max() + 1.0)
+    lo, hi = -span, span
+    for _ in range(200):                                             # convex: ternary search
+        m1, m2 = lo + (hi - lo) / 3.0, hi - (hi - lo) / 3.0
+        if need(m1) <= need(m2):
+            hi = m2
+        else:
+            lo = m1
+    b = (lo + hi) / 2.0
+    a = need(b)
+    if not np.isfinite(a):                                           # k = 0 = n: nothing to do
+        a = 0.0
+    return a + (PENALTY_MARGIN - 1.0) * abs(a) + 1e-12, b
+
+
+def cardinality_penalty(instance: PortfolioInstance) -> tuple[float, float]:
+    """``(A, b)``: the proven penalty and linear shift for the cardinality BQM."""
     k, lam = instance.k, instance.risk_aversion
-    d = _flip_bound(instance.mu / k, lam * instance.sigma / k ** 2)
-    return PENALTY_MARGIN * d + 1e-9
+    return count_penalty(-instance.mu / k, lam * instance.sigma / k ** 2, k)
 
 
 def cardinality_objective(instance: PortfolioInstance) -> dimod.BinaryQuadraticModel:
@@ -102,28 +153,32 @@ def cardinality_objective(instance: PortfolioInstance) -> dimod.BinaryQuadraticM
 
 
 def _add_count_penalty(bqm: dimod.BinaryQuadraticModel, labels: list[Any], k: int,
-                       penalty: float) -> None:
-    """Add ``penalty * (sum_i z_i - k)^2`` in place (``z_i^2 = z_i`` for binaries)."""
+                       penalty: float, shift: float = 0.0) -> None:
+    """Add ``penalty (sum_i z_i - k)^2 + shift (sum_i z_i - k)`` in place (``z_i^2 = z_i``)."""
     n = len(labels)
-    bqm.add_linear_from((v, penalty * (1 - 2 * k)) for v in labels)
+    bqm.add_linear_from((v, penalty * (1 - 2 * k) + shift) for v in labels)
     rows, cols = np.triu_indices(n, 1)
     bqm.add_quadratic_from((labels[i], labels[j], 2.0 * penalty)
                            for i, j in zip(rows.tolist(), cols.tolist()))
-    bqm.offset += penalty * k * k
+    bqm.offset += penalty * k * k - shift * k
 
 
 def cardinality_bqm(instance: PortfolioInstance, penalty: float | None = None
                     ) -> tuple[dimod.BinaryQuadraticModel, float]:
-    """The penalised cardinality BQM and the penalty used (``None``: the proven one).
+    """The penalised cardinality BQM and the penalty ``A`` used (``None``: the proven one).
 
-    A ``penalty`` below :func:`cardinality_penalty` is accepted (for experiments) but then
-    the minimiser may select a wrong number of assets; ``interpret`` reports it infeasible.
+    A hand-given ``penalty`` (with no shift) is accepted for experiments, but below the
+    proven value the minimiser may select a wrong number of assets; ``evaluate`` then
+    reports it infeasible.
     """
-    p = cardinality_penalty(instance) if penalty is None else float(penalty)
-    if not np.isfinite(p) or p < 0:
-        raise InstanceError(f"penalty must be a finite number >= 0, got {penalty!r}")
+    if penalty is None:
+        p, shift = cardinality_penalty(instance)
+    else:
+        p, shift = float(penalty), 0.0
+        if not np.isfinite(p):
+            raise InstanceError(f"penalty must be a finite number, got {penalty!r}")
     bqm = cardinality_objective(instance)
-    _add_count_penalty(bqm, list(instance.assets), instance.k, p)
+    _add_count_penalty(bqm, list(instance.assets), instance.k, p, shift)
     return bqm, p
 
 
@@ -155,10 +210,16 @@ def lots_cqm(instance: PortfolioInstance, budget: int = 10) -> dimod.Constrained
     q = instance.risk_aversion * instance.sigma[np.ix_(idx, idx)] * np.outer(scale, scale)
     obj = dimod.QuadraticModel()
     for a, u in zip(assets, upper[idx]):
-        obj.add_variable("INTEGER", a, lower_bound=0, upper_bound=int(u))
+        if u == 1:      # dimod's binary encoding of integers needs an upper bound >= 2
+            obj.add_variable("BINARY", a)
+        else:
+            obj.add_variable("INTEGER", a, lower_bound=0, upper_bound=int(u))
     obj.add_linear_from((a, float(b)) for a, b in zip(assets, -instance.mu[idx] * scale))
     for i, a in enumerate(assets):
-        obj.add_quadratic(a, a, float(q[i, i]))
+        if upper[idx[i]] == 1:                    # n^2 = n for a 0/1 variable
+            obj.add_linear(a, float(q[i, i]))
+        else:
+            obj.add_quadratic(a, a, float(q[i, i]))
         for j in range(i + 1, len(assets)):
             obj.add_quadratic(a, assets[j], float(2.0 * q[i, j]))
     cqm = dimod.ConstrainedQuadraticModel()
@@ -202,15 +263,14 @@ def longshort_bqm(instance: PortfolioInstance, alpha: float = 1.0, beta: float =
     np.fill_diagonal(corr, 0.0)
     bal = (beta / k ** 2) * np.outer(d, d)        # (sum d_i z_i)^2 = sum_ij d_i d_j z_i z_j
     quad = corr + bal                              # symmetric; E = lin.z + z' quad z
-    linear = -np.abs(s) / k + np.diag(quad)
+    linear = -np.abs(s) / k + np.diag(quad)      # z_i^2 = z_i
     if penalty is None:
-        gamma = PENALTY_MARGIN * _flip_bound(np.abs(s) / k, corr,
-                                             extra=(beta / k ** 2) * (2 * n - 1)) + 1e-9
+        gamma, shift = count_penalty(-np.abs(s) / k, quad, k)
     else:
-        gamma = float(penalty)
+        gamma, shift = float(penalty), 0.0
     rows, cols = np.triu_indices(n, 1)
     bqm = dimod.BinaryQuadraticModel.from_numpy_vectors(
         linear, (rows, cols, 2.0 * quad[rows, cols]), 0.0, dimod.BINARY)
     bqm.relabel_variables(dict(enumerate(instance.assets)), inplace=True)
-    _add_count_penalty(bqm, list(instance.assets), k, gamma)
+    _add_count_penalty(bqm, list(instance.assets), k, gamma, shift)
     return bqm, gamma
