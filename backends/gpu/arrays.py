@@ -87,10 +87,7 @@ class ArrayContext:
 
     def csr(self, matrix: Any, dtype: Any = np.float32) -> Any:
         """A SciPy CSR matrix as a CSR matrix of this module (``cupyx`` on the GPU)."""
-        m = matrix.astype(dtype)
-        if self.is_gpu:
-            return self.sparse.csr_matrix(m)
-        return self.sparse.csr_matrix(m)
+        return self.sparse.csr_matrix(matrix.astype(dtype))
 
     def issparse(self, a: Any) -> bool:
         return bool(self.sparse.issparse(a))
