@@ -327,3 +327,18 @@ def test_cli_solve_json(cli, tmp_path) -> None:
     bad = write(tmp_path, {**CROSS, "horizon": 1}, "bad.json")
     proc = cli("solve", "agv", str(bad), "--backend", "dwave-sa", "--json")
     assert proc.returncode != 0 and "horizon" in (proc.stderr + proc.stdout)
+
+
+@pytest.mark.parametrize("backend", ["dwave-sa", "openjij-sa"])
+def test_annealers_reach_the_optimum_6x16(backend: str) -> None:
+    """6 AGVs x 16 candidates (95 variables): annealers find the enumerated optimum."""
+    inst = UC.generate(seed=3, agvs=6, bands=2, blocks=2, max_release=2)
+    fo = dict(num_paths=2, max_delay=7, max_candidates=16, max_detour=8, planned=False)
+    sel = UC.formulate(inst, model_kind="bqm", **fo).info["_selection"]
+    assert sel.num_variables == 95 and max(len(r) for r in sel.candidates.values()) == 16
+    expected, _ = ref.selection_optimum({a: [list(r) for r in rs] for a, rs in sel.candidates.items()},
+                                        {v.id: v.release for v in inst.vehicles})
+    out = UC.solve(inst, backend, seed=1, options={"num_reads": 30, "num_sweeps": 1000},
+                   formulation_options=fo)
+    assert out.evaluation.feasible and out.evaluation.objective == expected == 64
+    assert not out.evaluation.metrics["repair"]["applied"]

@@ -25,7 +25,10 @@ joined when any of their candidates conflict)::
            + sum_C P_C [ sum_{a in C} (1 - sum_k x[a,k])^2 + sum_{conflicts in C} x[a,k] x[b,l] ]
 
 so a feasible assignment's energy *is* its total arrival time. The automatic penalty is
-``P_C = D_C + 1`` with ``D_C = sum_{a in C} max_k c'[a,k]`` (arrival times are integers).
+``P_C = U_C + 1`` (arrival times are integers), where ``U_C`` is the delay
+``sum_{a in C} c'[a, k_a]`` of a feasible selection of the component found greedily
+(cheapest non-conflicting candidate, AGV after AGV, over a few orders), or, when the greedy
+finds none, the worst-case ``U_C = D_C = sum_{a in C} max_k c'[a,k]``.
 
 *Claim*: if a feasible assignment (one route per AGV, no conflict) exists, every assignment
 of least energy is feasible and optimal for the total arrival time.
@@ -38,7 +41,7 @@ Its cost terms are ``>= 0`` (all ``c' >= 0``; an AGV with no route contributes 0
 why the ``m[a]`` are kept in the offset rather than in the linear terms), and it either
 violates a one-hot constraint, adding ``P_C (1 - n)^2 >= P_C`` for the integer ``n != 1``,
 or it selects two conflicting routes, adding ``>= P_C``. So
-``E_C(x) >= P_C = D_C + 1 > E_C(x*)``. On a component where ``x`` is feasible,
+``E_C(x) >= P_C = U_C + 1 > E_C(x*)``. On a component where ``x`` is feasible,
 ``E_C(x) >= E_C(x*)`` because ``x*`` restricted to ``C`` is an optimum of that component
 (components are independent). Summing, ``E(x) > E(x*)`` for every ``x`` infeasible
 anywhere: the ground states are feasible, and among feasible assignments ``E`` equals the
@@ -56,7 +59,7 @@ Examples:
     >>> sel = RouteSelection.build(inst, {"a": ((0, 1, 2), (0, 0, 1, 2)), "b": ((2, 1), (2, 2, 1))})
     >>> bqm = sel.bqm()
     >>> sel.penalties, bqm.num_variables
-    ([3], 4)
+    ([2], 4)
     >>> float(bqm.energy({("a", 0): 0, ("a", 1): 1, ("b", 0): 1, ("b", 1): 0}))  # 3 + 1
     4.0
 """
@@ -109,7 +112,7 @@ class RouteSelection:
         components = sorted((sorted(c, key=order.__getitem__) for c in nx.connected_components(g)),
                             key=lambda c: order[c[0]])
         sel = cls(inst, cands, cost, conflicts, components)
-        sel.bounds = [sum(sel.spread(a) for a in comp) + 1 for comp in components]
+        sel.bounds = [sel.greedy_delay(comp) + 1 for comp in components]
         if penalty == "auto":
             sel.penalties = list(sel.bounds)
         else:
@@ -122,6 +125,28 @@ class RouteSelection:
                 raise OptionsError(f"agv: penalty must be positive, got {value}")
             sel.penalties = [value] * len(components)
         return sel
+
+    def greedy_delay(self, component: list[str]) -> int:
+        """``U_C``: least delay of a greedy feasible selection of ``component``, else ``D_C``."""
+        nbrs: dict[Var, set[Var]] = {}
+        for u, v in self.conflicts:
+            nbrs.setdefault(u, set()).add(v)
+            nbrs.setdefault(v, set()).add(u)
+        worst = sum(self.spread(a) for a in component)
+        orders = [component, sorted(component, key=lambda a: len(self.candidates[a])),
+                  sorted(component, key=lambda a: -self.spread(a)), component[::-1]]
+        best = worst
+        for order in orders:
+            picks: dict[str, int] = {}
+            for a in order:
+                ok = [k for k in range(len(self.candidates[a]))
+                      if not any(picks.get(b) == l for b, l in nbrs.get((a, k), ()))]
+                if not ok:
+                    break
+                picks[a] = min(ok, key=lambda k: self.cost[(a, k)])
+            else:
+                best = min(best, sum(self.cost[(a, k)] - self.min_cost(a) for a, k in picks.items()))
+        return best
 
     def spread(self, agv: str) -> int:
         costs = [self.cost[(agv, k)] for k in range(len(self.candidates[agv]))]
