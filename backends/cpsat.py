@@ -274,8 +274,8 @@ class CPSATBackend(Backend):
 
     @staticmethod
     def _add_anneal_hint(builder: _Builder, bqm: dimod.BinaryQuadraticModel,
-                         labels: list[Any], seed: int) -> float:
-        """Hint CP-SAT with the best of a short anneal; returns the hint's energy."""
+                         labels: list[Any], seed: int) -> Any:
+        """Hint CP-SAT with the best of a short anneal; returns that sample (dimod row)."""
         import dimod
         from dwave.samplers import SimulatedAnnealingSampler
 
@@ -285,7 +285,7 @@ class CPSATBackend(Backend):
             value = best.sample[v]
             builder.model.AddHint(builder.vars[v], int(value > 0) if bqm.vartype is dimod.SPIN
                                   else int(value))
-        return float(best.energy)
+        return best
 
     def _solve_bqm(self, bqm: dimod.BinaryQuadraticModel, options: CPSATOptions,
                    seed: int) -> Result:
@@ -311,16 +311,22 @@ class CPSATBackend(Backend):
         else:
             objective = builder.linear_expr(work, scale, one_sided=True)
         builder.model.Minimize(objective)
+        hint = None
         if options.hint == "anneal":
-            info["hint_energy"] = self._add_anneal_hint(builder, bqm, labels, seed)
+            hint = self._add_anneal_hint(builder, bqm, labels, seed)
+            info["hint_energy"] = float(hint.energy)
         solver, status, elapsed = self._run(builder, options, seed)
         cp_model = builder.cp_model
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            values = np.array([[solver.Value(builder.vars[v]) for v in labels]], dtype=np.int8)
+            if bqm.vartype is dimod.SPIN:
+                values = 2 * values - 1
+        elif hint is not None:
+            values = np.array([[hint.sample[v] for v in labels]], dtype=np.int8)
+            info["returned"] = "the anneal hint: CP-SAT found no solution within the time limit"
+        else:
             raise SolverError(f"cpsat found no solution within the time limit "
                               f"({solver.StatusName(status)}); raise --time-limit")
-        values = np.array([[solver.Value(builder.vars[v]) for v in labels]], dtype=np.int8)
-        if bqm.vartype is dimod.SPIN:
-            values = 2 * values - 1
         ss = dimod.SampleSet.from_samples_bqm((values, labels), bqm)
         result_status, proof = self._status(cp_model, status, exact)
         bound = solver.BestObjectiveBound() / scale + float(work.offset)
