@@ -132,7 +132,8 @@ class AGV(UseCase):
         res = free_routing(instance, objective=objective, time_limit=time_limit, seed=seed,
                            num_workers=num_workers)
         return solution_from_routes(instance, res.routes, method="cpsat free routing",
-                                    status=res.status, bound=res.bound, solver_wall_s=res.wall_s,
+                                    status=res.status, bound=res.bound, source=res.source,
+                                    solver_wall_s=res.wall_s,
                                     model_size=res.size)
 
     def prioritised(self, instance: AGVInstance, restarts: int = 10,

@@ -53,6 +53,8 @@ class FreeRoutingResult:
         total: total arrival time of ``routes`` (None without a solution).
         bound: CP-SAT's proved lower bound on the objective.
         wall_s: solve time in seconds; ``size``: variables and constraints of the model.
+        source: ``cpsat``, or ``prioritised planning (hint)`` when CP-SAT stopped without
+            a solution as good as the plan it was hinted with (the plan is returned).
     """
 
     routes: dict[str, Route]
@@ -61,6 +63,7 @@ class FreeRoutingResult:
     bound: float | None
     wall_s: float
     size: dict[str, int] = field(default_factory=dict)
+    source: str = "cpsat"
 
 
 def free_routing(inst: AGVInstance, objective: str = "total", time_limit: float = 60.0,
@@ -168,11 +171,17 @@ def free_routing(inst: AGVInstance, objective: str = "total", time_limit: float 
                     break
             routes[v.id] = tuple(route)
         value = sum(inst.vehicle[a].release + len(r) - 1 for a, r in routes.items())
+    source = "cpsat"
+    if plan is not None and plan.feasible and (
+            value is None or (objective == "total" and value > plan.total)):
+        # CP-SAT may stop (time limit) before it adopts the hint: keep the better plan
+        routes, value, source = dict(plan.routes), plan.total, "prioritised planning (hint)"
+        status = "feasible"
     bound = solver.BestObjectiveBound() if status != "infeasible" else None
     size = {"at_vars": len(at), "move_vars": len(moves),
             "constraints": len(m.Proto().constraints)}
     return FreeRoutingResult(routes=routes, status=status, total=value, bound=bound,
-                             wall_s=time.perf_counter() - start_clock, size=size)
+                             wall_s=time.perf_counter() - start_clock, size=size, source=source)
 
 
 def _add_hint(m: Any, inst: AGVInstance, routes: dict[str, Route],
