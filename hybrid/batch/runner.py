@@ -248,10 +248,32 @@ def _local(todo: list[Task], workers: int) -> Iterable[tuple[Task, dict[str, Any
                 fut.cancel()
 
 
+def _reachable(address: str) -> None:
+    """Fail fast, with one clear line, when nothing listens at a tcp:// scheduler address."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if not address.startswith("tcp://"):
+        return
+    parts = urlsplit(address)
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise WorkbenchError(f"bad Dask scheduler address {address!r}; expected tcp://HOST:PORT")
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as exc:
+        raise WorkbenchError(f"cannot reach the Dask scheduler at {address!r}: {exc}; start one "
+                             "with `dask scheduler` and `dask worker ADDRESS`") from None
+
+
 def _dask(todo: list[Task], address: str) -> Iterable[tuple[Task, dict[str, Any]]]:
     from hybrid._optional import require
 
     distributed = require("distributed", extra="dask", purpose="hybrid batch --scheduler")
+    _reachable(address)
     try:
         client = distributed.Client(address, timeout="15s")
     except (OSError, TimeoutError, ValueError) as exc:
