@@ -39,6 +39,7 @@ import numpy as np
 from hybrid.errors import OptionsError, ProblemTooLargeError, UnsupportedModelError
 from hybrid.models import bqm_energy
 from hybrid.result import Result
+from hybrid.testing.circuits import CIRCUIT_CHECKS
 
 __all__ = ["CHECKS", "ConformanceFailure", "applicable_checks", "brute_force_bqm",
            "brute_force_cqm", "ladder", "random_bqm", "run_conformance"]
@@ -306,7 +307,7 @@ CHECKS: dict[str, list[Callable[[Any], None]]] = {
     "bqm": [check_ladder, check_optimum, check_seed, check_roundtrip, check_dimod_sampler],
     "cqm": [check_cqm],
     "pauli": [],
-    "circuit": [],
+    "circuit": list(CIRCUIT_CHECKS),
 }
 
 

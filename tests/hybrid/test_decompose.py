@@ -1,0 +1,55 @@
+"""decompose: sub-problems and stitching, checked against brute force / exact enumeration."""
+
+from __future__ import annotations
+
+import dimod
+import pytest
+
+from hybrid.algorithms.decompose import DecomposeBackend, impact_subsets, partition
+from hybrid.errors import OptionsError
+from hybrid.testing.conformance import brute_force_bqm, random_bqm
+
+
+def test_partition_covers_every_variable_once() -> None:
+    bqm = dimod.generators.ran_r(1, 37, seed=1)
+    parts = partition(bqm, 8, seed=0)
+    flat = [v for p in parts for v in p]
+    assert sorted(flat) == sorted(bqm.variables)
+    assert max(len(p) for p in parts) <= 8
+
+
+def test_impact_subsets_start_at_improving_flips() -> None:
+    bqm = dimod.BinaryQuadraticModel({0: 5.0, 1: -1.0, 2: 0.0}, {(0, 1): 1.0}, 0.0, "SPIN")
+    state = {0: 1, 1: 1, 2: 1}  # flipping 0 gains 2*(5+1) = 12: the best first variable
+    subsets = impact_subsets(bqm, state, 2, 1)
+    assert subsets[0][0] == 0 and len(subsets[0]) == 2
+
+
+@pytest.mark.parametrize("selection", ["impact", "partition", "both"])
+@pytest.mark.parametrize("vartype", ["SPIN", "BINARY"])
+def test_exact_sub_backend_reaches_brute_force(selection: str, vartype: str) -> None:
+    hits = 0
+    for seed in range(4):
+        bqm = random_bqm(12, vartype, seed=100 + seed)
+        r = DecomposeBackend().solve(bqm, seed=seed, options={
+            "sub_backend": "exact", "sub_size": 6, "selection": selection, "sweep": "none"})
+        assert r.energy == pytest.approx(bqm.energy(r.sample))
+        hits += abs(r.energy - brute_force_bqm(bqm)) < 1e-9
+    assert hits >= 3
+
+
+def test_qaoa_sub_backend_reaches_brute_force_without_sweeps() -> None:
+    """With sweeps off, every improvement after the start comes from QAOA sub-problems."""
+    bqm = random_bqm(14, "SPIN", seed=3)
+    r = DecomposeBackend().solve(bqm, seed=1, options={
+        "sub_backend": "qaoa", "sub_size": 7, "sweep": "none",
+        "sub_options": {"p": 2, "maxiter": 80}})
+    assert r.info["subproblems_improved"] >= 1
+    assert r.energy == pytest.approx(brute_force_bqm(bqm))
+
+
+def test_options_are_validated() -> None:
+    with pytest.raises(OptionsError):
+        DecomposeBackend().solve(random_bqm(3), options={"sub_size": 0})
+    with pytest.raises(OptionsError):
+        DecomposeBackend().solve(random_bqm(3), options={"selection": "random"})

@@ -1,0 +1,192 @@
+"""QAOA: Ising->Pauli conversion, the fast simulator against Qiskit/Aer, the backend."""
+
+from __future__ import annotations
+
+import dimod
+import numpy as np
+import pytest
+
+from hybrid.algorithms.ising import (
+    bitstrings_to_samples,
+    bqm_to_pauli,
+    indices_to_samples,
+    pauli_to_bqm,
+    samples_to_bitstrings,
+)
+from hybrid.algorithms.qaoa import AerQAOAEvaluator, QAOABackend, interp, linear_ramp
+from hybrid.algorithms.qaoa_sim import DiagonalQAOASimulator
+from hybrid.errors import OptionsError, ProblemTooLargeError
+from hybrid.models import bqm_energy
+from hybrid.testing.conformance import brute_force_bqm, random_bqm
+
+ENGINES = ["numpy", "numba"]
+
+
+def _all_states(n: int, vartype: str) -> np.ndarray:
+    return indices_to_samples(np.arange(2 ** n), n, vartype)
+
+
+@pytest.mark.parametrize("vartype", ["SPIN", "BINARY"])
+def test_pauli_diagonal_equals_bqm_energies(vartype: str) -> None:
+    """The Pauli operator's diagonal (dense matrix) is every state's energy, by term-by-term sums."""
+    bqm = random_bqm(5, vartype, seed=4)
+    bqm.add_linear(2, 0.37)
+    op, offset, order = bqm_to_pauli(bqm)
+    diag = np.real(np.diag(op.to_matrix())) + offset
+    states = _all_states(5, vartype)
+    expected = [bqm_energy(bqm, dict(zip(order, row))) for row in states]
+    np.testing.assert_allclose(diag, expected, atol=1e-12)
+    back = pauli_to_bqm(op, offset, order)
+    for row in states[:8]:
+        s = dict(zip(order, row))
+        spin = s if vartype == "SPIN" else {v: 2 * x - 1 for v, x in s.items()}
+        assert back.energy(spin) == pytest.approx(bqm_energy(bqm, s))
+
+
+def test_bitstring_round_trip() -> None:
+    rows = np.array([[1, 0, 0], [0, 1, 1]], dtype=np.int8)
+    strings = samples_to_bitstrings(rows, "BINARY")
+    assert strings == ["001", "110"]  # qubit 0 is the last character
+    np.testing.assert_array_equal(bitstrings_to_samples(strings, "abc", "BINARY"), rows)
+    np.testing.assert_array_equal(bitstrings_to_samples(strings, "abc", "SPIN"), 2 * rows - 1)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("vartype", ["SPIN", "BINARY"])
+@pytest.mark.parametrize("integer", [True, False])
+def test_fast_cost_vector_is_exact(engine: str, vartype: str, integer: bool) -> None:
+    bqm = random_bqm(9, vartype, seed=7)
+    if not integer:
+        bqm.add_linear(3, 0.123)
+    sim = DiagonalQAOASimulator(bqm, engine=engine)
+    assert sim.table_mode == integer
+    states = _all_states(9, vartype)
+    np.testing.assert_allclose(sim.cost_vector(), bqm.energies((states, list(bqm.variables))),
+                               atol=1e-10)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fast_state_equals_qiskit_statevector(engine: str) -> None:
+    """The fast state equals Qiskit's Statevector of the same circuit (X and warm mixers)."""
+    from qiskit.quantum_info import Statevector
+
+    bqm = random_bqm(7, "BINARY", seed=2)
+    rng = np.random.default_rng(0)
+    g, b = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3)
+    for thetas in (None, rng.uniform(0.2, 2.9, 7)):
+        ev = AerQAOAEvaluator(bqm, seed=1, thetas=thetas, p=3)
+        bound = ev.circuit.assign_parameters(
+            dict(zip(ev.gammas, g)) | dict(zip(ev.betas, b)))
+        ref = Statevector(bound).data
+        psi = DiagonalQAOASimulator(bqm, engine=engine).state(g, b, thetas)
+        assert abs(np.vdot(ref, psi)) == pytest.approx(1.0, abs=1e-12)
+        np.testing.assert_allclose(psi, ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fast_and_aer_expectations_agree_to_1e9(engine: str) -> None:
+    """<C> from the fast path and from Aer EstimatorV2 agree to 1e-9 at random angles."""
+    rng = np.random.default_rng(5)
+    for n, vartype, p in ((6, "SPIN", 1), (10, "BINARY", 2), (12, "SPIN", 3)):
+        bqm = random_bqm(n, vartype, seed=n)
+        bqm.add_linear(0, 0.25)
+        sim = DiagonalQAOASimulator(bqm, engine=engine)
+        aer = AerQAOAEvaluator(bqm, seed=3, p=p)
+        for _ in range(3):
+            g, b = rng.uniform(-np.pi, np.pi, p), rng.uniform(-np.pi, np.pi, p)
+            assert abs(sim.expectation(g, b) - aer.expectation(g, b)) < 1e-9
+
+
+def test_cvar_against_sorted_distribution() -> None:
+    """CVaR from the level histogram equals the definition on the sorted exact distribution."""
+    bqm = random_bqm(8, "SPIN", seed=9)
+    for integer in (True, False):
+        if not integer:
+            bqm.add_linear(1, 0.5001)
+        sim = DiagonalQAOASimulator(bqm, engine="numpy")
+        psi = sim.state([0.2], [-0.4])
+        p = np.abs(psi) ** 2
+        c = sim.cost_vector()
+        order = np.argsort(c)
+        for alpha in (0.05, 0.3, 1.0):
+            mass, acc = 0.0, 0.0
+            for k in order:
+                take = min(p[k], alpha - mass)
+                if take <= 0:
+                    break
+                acc += take * c[k]
+                mass += take
+            assert sim.cvar(psi, alpha) == pytest.approx(acc / alpha, abs=1e-10)
+        assert sim.cvar(psi, 1.0) == pytest.approx(sim.energy_of(psi), abs=1e-10)
+
+
+def test_sampling_follows_probabilities() -> None:
+    bqm = random_bqm(4, "SPIN", seed=1)
+    sim = DiagonalQAOASimulator(bqm, engine="numpy")
+    psi = sim.state([0.3], [0.5])
+    idx = sim.sample(psi, 20000, np.random.default_rng(0))
+    freq = np.bincount(idx, minlength=16) / 20000
+    assert np.abs(freq - np.abs(psi) ** 2).max() < 0.02
+
+
+def test_angle_schedules() -> None:
+    np.testing.assert_allclose(linear_ramp(1, 0.8), [0.4, -0.4])
+    # INTERP keeps the ends and interpolates in between (Zhou et al. eq. B1).
+    np.testing.assert_allclose(interp(np.array([1.0, 2.0, -1.0, -2.0])),
+                               [1.0, 1.5, 2.0, -1.0, -1.5, -2.0])
+
+
+@pytest.mark.parametrize("path", ["fast", "aer"])
+def test_qaoa_backend_finds_brute_force_optimum(path: str) -> None:
+    bqm = random_bqm(6, "BINARY", seed=21)
+    r = QAOABackend().solve(bqm, seed=3, options={"path": path, "p": 2, "maxiter": 60,
+                                                  "shots": 512})
+    assert r.energy == pytest.approx(brute_force_bqm(bqm))
+    assert r.info["path"] == path and r.info["evaluations"] > 0
+    # The optimised expectation beats the uniform superposition's mean energy.
+    mean = float(np.mean(bqm.energies((_all_states(6, "BINARY"), list(bqm.variables)))))
+    assert r.info["expectation"] < mean
+    assert isinstance(r.samples, dimod.SampleSet) and sum(r.samples.record.num_occurrences) == 512
+
+
+def test_deeper_qaoa_and_cvar_help() -> None:
+    """INTERP growth to p=3 beats p=1; CVaR raises the probability of low energies."""
+    g = dimod.generators.random_nae3sat(8, 20, seed=1)
+    be = QAOABackend()
+    r1 = be.solve(g, seed=0, options={"p": 1})
+    r3 = be.solve(g, seed=0, options={"p": 3})
+    assert r3.info["expectation"] < r1.info["expectation"] - 1e-6
+    ground = brute_force_bqm(g)
+    rc = be.solve(g, seed=0, options={"p": 1, "cvar_alpha": 0.1})
+    hits = lambda r: sum(n for e, n in zip(r.samples.record.energy,  # noqa: E731
+                                           r.samples.record.num_occurrences)
+                         if abs(e - ground) < 1e-9)
+    assert hits(rc) > hits(r1)
+
+
+def test_warm_start_biases_towards_classical_solution() -> None:
+    bqm = random_bqm(10, "SPIN", seed=12)
+    ground = brute_force_bqm(bqm)
+    r = QAOABackend().solve(bqm, seed=1, options={"p": 1, "warm_start": "exact",
+                                                  "warm_start_epsilon": 0.1})
+    assert r.info["warm_start_energy"] == pytest.approx(ground)
+    cold = QAOABackend().solve(bqm, seed=1, options={"p": 1})
+    assert r.info["expectation"] < cold.info["expectation"]
+    assert r.energy == pytest.approx(ground)
+
+
+def test_qaoa_refuses_large_models_before_work() -> None:
+    be = QAOABackend()
+    big = dimod.BinaryQuadraticModel({i: 1.0 for i in range(40)}, {}, 0.0, "SPIN")
+    with pytest.raises(ProblemTooLargeError, match="decompose"):
+        be.solve(big, seed=0)
+    with pytest.raises(ProblemTooLargeError):
+        be.solve(random_bqm(12, "SPIN"), seed=0, options={"max_qubits": 10})
+    with pytest.raises(OptionsError):
+        be.solve(random_bqm(3, "SPIN"), options={"initial_angles": [0.1]})
+
+
+def test_qaoa_is_a_dimod_sampler() -> None:
+    ss = QAOABackend().sample_qubo({(0, 0): -1.0, (0, 1): 2.0, (1, 1): -1.0}, seed=2, p=1)
+    assert ss.first.energy == -1.0
+    assert set(ss.variables) == {0, 1}
