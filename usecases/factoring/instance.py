@@ -143,11 +143,12 @@ def load_instance(source: str | Path) -> FactoringInstance:
         raise InstanceFormatError(f"{path}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
     if not isinstance(data, dict):
         raise InstanceFormatError(f'{path}: expected a JSON object like {{"N": 21}}')
+    if "N" not in data:
+        raise InstanceFormatError(f'{path}: missing field "N" (the odd composite to factor); '
+                                  f"found {sorted(data)}")
     unknown = sorted(set(data) - FIELDS)
     if unknown:
         raise InstanceFormatError(f"{path}: unknown field(s) {unknown}; allowed: {sorted(FIELDS)}")
-    if "N" not in data:
-        raise InstanceFormatError(f'{path}: missing field "N" (the odd composite to factor)')
     try:
         return FactoringInstance(N=data["N"], a=data.get("a"),
                                  name=str(data.get("name", path.stem)))
