@@ -39,8 +39,12 @@ def _first_instance(uc: Any, entry: Any, seed: int) -> Any:
 
 
 def build_demo_job(*, quick: bool = False, repeats: int | None = None,
-                   spec: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
-    """The demo's job (a dict for :func:`~hybrid.batch.jobfile.job_from_dict`) and its notes."""
+                   spec: dict[str, Any] | None = None,
+                   usecases: list[str] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The demo's job (a dict for :func:`~hybrid.batch.jobfile.job_from_dict`) and its notes.
+
+    ``usecases`` restricts the suite to those names (default: every use case present).
+    """
     from hybrid.errors import WorkbenchError
     from hybrid.registry import all_backends, all_usecases
 
@@ -72,7 +76,16 @@ def build_demo_job(*, quick: bool = False, repeats: int | None = None,
             except WorkbenchError as exc:
                 notes.append(f"demo options for {name} dropped: {exc}")
     jobs = []
-    for uc_name, uc in all_usecases().items():
+    present = all_usecases()
+    if usecases:
+        unknown = sorted(set(usecases) - set(present))
+        if unknown:
+            from hybrid.errors import UseCaseNotFoundError
+
+            raise UseCaseNotFoundError(f"no use case named {', '.join(map(repr, unknown))}; "
+                                       f"known: {', '.join(present)}")
+        present = {k: v for k, v in present.items() if k in usecases}
+    for uc_name, uc in present.items():
         entries = (spec.get("usecases") or {}).get(uc_name)
         listed = entries is not None
         if not listed:

@@ -180,7 +180,9 @@ def bench_cmd(
 @app.command("demo")
 def demo_cmd(
     out: Annotated[Path, typer.Option("--out", help="folder for the store and the report")] = Path("hybrid-demo"),
-    quick: Annotated[bool, typer.Option("--quick", help="one instance per use case, 2 repeats")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="one instance per use case, one repeat")] = False,
+    usecases: Annotated[Optional[str], typer.Option(
+        "--usecases", help="comma-separated use cases (default: every one present)")] = None,
     repeats: Annotated[Optional[int], typer.Option("--repeats", help="repeats per task")] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="local workers")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address")] = None,
@@ -194,7 +196,8 @@ def demo_cmd(
 
     if repeats is not None and repeats < 1:
         fail(f"--repeats must be at least 1, got {repeats}")
-    spec, notes = build_demo_job(quick=quick, repeats=repeats)
+    only = [u.strip() for u in usecases.split(",") if u.strip()] if usecases else None
+    spec, notes = build_demo_job(quick=quick, repeats=repeats, usecases=only)
     if not spec["jobs"]:
         fail("no use case could be set up for the demo: " + "; ".join(notes))
     job = job_from_dict(spec, source="demo.yaml (shipped)", base_dir=Path.cwd())
