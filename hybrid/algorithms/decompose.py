@@ -1,7 +1,7 @@
 """``decompose``: large BQMs solved through sub-problems small enough for a quantum backend.
 
 This is how a 16-qubit QAOA takes part in an 800-variable problem. The loop keeps one
-full assignment (the *incumbent*) and repeats, until a whole round brings no improvement
+full assignment (the *incumbent*) and repeats, until three rounds in a row bring no improvement
 or the time limit is reached:
 
 1. **select** ``sub_size`` variables: by *energy impact* (``selection='impact'``: the
@@ -9,7 +9,7 @@ or the time limit is reached:
    graph so the sub-problem is connected, as dwave-hybrid's ``EnergyImpactDecomposer``
    does) or by *graph partition* (``selection='partition'``: recursive Kernighan-Lin
    bisection of the interaction graph with NetworkX into parts of at most ``sub_size``);
-   ``'both'`` alternates rounds (and stops after two rounds without improvement);
+   ``'both'`` alternates rounds;
 2. **solve** the sub-BQM -- the model with every other variable fixed at the incumbent
    (dimod's ``fix_variables``) -- on the sub-backend (``sub_backend``, any registered BQM
    backend: ``qaoa``, ``exact``, ``openjij-sqa``...), and adopt its best sub-assignment
@@ -17,7 +17,8 @@ or the time limit is reached:
 3. **sweep** the full model classically from the incumbent (``sweep='steepest'``:
    steepest descent, or ``'tabu'``; both from ``dwave-samplers``; ``'none'`` skips it).
 
-The initial incumbent is a steepest-descent local minimum from a random state. The
+The loop stops after three rounds in a row without improvement. The initial incumbent is
+a steepest-descent local minimum from a random state. The
 result's ``info`` records how many sub-problems the sub-backend improved, so the quantum
 contribution can be told apart from the classical sweeps.
 
@@ -111,13 +112,17 @@ def _flip_gains(bqm: dimod.BinaryQuadraticModel, state: dict[Any, int]) -> dict[
 
 
 def impact_subsets(bqm: dimod.BinaryQuadraticModel, state: dict[Any, int], size: int,
-                   count: int) -> list[list[Any]]:
+                   count: int, rng: np.random.Generator | None = None) -> list[list[Any]]:
     """Up to ``count`` connected subsets of ``size`` variables seeded at the cheapest flips.
 
     Each subset starts at the unused variable with the lowest flip cost and grows
-    breadth-first, preferring neighbours with low flip cost.
+    breadth-first, preferring neighbours with low flip cost. With ``rng``, flip costs get
+    a small random jitter so that successive rounds explore different subsets.
     """
     gains = _flip_gains(bqm, state)
+    if rng is not None:
+        spread = float(np.std(list(gains.values()))) or 1.0
+        gains = {v: g + 0.5 * spread * float(rng.random()) for v, g in gains.items()}
     ranked = sorted(bqm.variables, key=lambda v: (gains[v], str(v)))
     used: set[Any] = set()
     subsets = []
@@ -192,14 +197,16 @@ class DecomposeBackend(SamplerBackend):
         energy = model.energy(state) if len(model) else model.offset
         parts = partition(model, options.sub_size, seed=seed) if len(model) else []
         solved = improved = rounds = stale = 0
-        patience = 2 if options.selection == "both" else 1
+        patience = 3
         status, history = Status.BEST_FOUND, [float(energy)]
         per_round = max(1, int(np.ceil(len(model) / max(1, options.sub_size))))
         while rounds < options.max_rounds and len(model):
             use_partition = options.selection == "partition" or (
                 options.selection == "both" and rounds % 2 == 1)
+            if use_partition and rounds > 1:  # a fresh bisection each time
+                parts = partition(model, options.sub_size, seed=seed + rounds)
             subsets = parts if use_partition else impact_subsets(
-                model, state, options.sub_size, per_round)
+                model, state, options.sub_size, 2 * per_round, rng)
             rounds += 1
             round_start = energy
             for subset in subsets:

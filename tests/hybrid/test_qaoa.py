@@ -68,6 +68,9 @@ def test_fast_cost_vector_is_exact(engine: str, vartype: str, integer: bool) -> 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_fast_state_equals_qiskit_statevector(engine: str) -> None:
     """The fast state equals Qiskit's Statevector of the same circuit (X and warm mixers)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", module="scipy.sparse")
     from qiskit.quantum_info import Statevector
 
     bqm = random_bqm(7, "BINARY", seed=2)
@@ -79,8 +82,10 @@ def test_fast_state_equals_qiskit_statevector(engine: str) -> None:
             dict(zip(ev.gammas, g)) | dict(zip(ev.betas, b)))
         ref = Statevector(bound).data
         psi = DiagonalQAOASimulator(bqm, engine=engine).state(g, b, thetas)
-        assert abs(np.vdot(ref, psi)) == pytest.approx(1.0, abs=1e-12)
-        np.testing.assert_allclose(psi, ref, atol=1e-12)
+        overlap = np.vdot(psi, ref)
+        assert abs(overlap) == pytest.approx(1.0, abs=1e-12)
+        # Equal up to the global phase exp(-i g offset) that the circuit drops.
+        np.testing.assert_allclose(psi * overlap / abs(overlap), ref, atol=1e-12)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
