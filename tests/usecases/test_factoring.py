@@ -170,6 +170,8 @@ def test_annealers_factor_against_trial_division(backend, options, n) -> None:
     assert out.solution["method"] == "qubo"
     if backend in ("dwave-sa", "openjij-sa"):
         assert 0 < out.solution["success_probability"] <= 1
+    else:  # a proof of optimality, not a sample distribution
+        assert out.solution["proved_optimal"] and out.solution["success_probability"] is None
 
 
 def test_evaluate_is_independent_of_the_model() -> None:

@@ -8,7 +8,8 @@ The method follows from the backend's model kind:
   shot; ``success_probability`` is the share of shots that yield the factors;
 * **bqm** backends (``exact``, ``cpsat``, ``dwave-sa``, ``openjij-sa``...) minimise the
   factoring QUBO (:mod:`usecases.factoring.qubo`); ``success_probability`` is the share of
-  returned reads (weighted by occurrences) whose ``p q = N``.
+  returned reads (weighted by occurrences) whose ``p q = N`` (None for solvers that prove
+  optimality, whose returned states are not samples).
 
 Solution: ``{"p", "q", "method", ...}``. Evaluation (independent of the model):
 ``feasible`` is true only when ``p q = N`` with ``1 < p, q < N``; ``objective = |N - p q|``
@@ -117,13 +118,14 @@ class Factoring(UseCase):
             out = analyse_counts(counts, info["counting_qubits"], info["a"], instance.N)
             return {**out, "method": "shor", "a": info["a"], "num_qubits": info["num_qubits"]}
         p, q = formulation.decode(result.sample or {})
-        success = None
-        if result.samples is not None and len(result.samples):
+        success = None  # an exact solver's list of lowest states is not a sample distribution
+        if result.samples is not None and len(result.samples) and not result.proved_optimal:
             ss = result.samples
             hits = np.array([np.prod(formulation.decode(s)) == instance.N for s in ss.samples()])
             weights = ss.record.num_occurrences
             success = float(np.dot(hits, weights) / weights.sum())
         return {"p": int(p), "q": int(q), "method": "qubo", "success_probability": success,
+                "proved_optimal": result.proved_optimal,
                 "num_variables": info["num_variables"],
                 "num_auxiliary_variables": info["num_auxiliary_variables"]}
 
