@@ -1,0 +1,241 @@
+"""Quantum chemistry: from a molecule to a ground-state energy and a dipole moment.
+
+The case the quantum programmes cite (Rice et al., J. Chem. Phys. 2021: LiH, H2S, LiSH,
+Li2S from lithium-sulphur batteries). A molecule (file or shipped name, see
+:mod:`usecases.chemistry.molecule`) goes through PySCF and qiskit-nature
+(:mod:`usecases.chemistry.driver`) to a qubit Hamiltonian, a ``SparsePauliOp`` whose
+identity term carries the nuclear-repulsion and frozen-core energy, so any ``pauli``
+backend's ``energy`` is the total energy in Hartree. ``interpret`` recovers the solved
+state (the exact ground state from ``exact-eigen``, or the VQE circuit at its optimal
+parameters) and computes its dipole moment; ``evaluate`` scores the energy against PySCF
+references in the same active space (:mod:`usecases.chemistry.references`): error in
+mHa and whether chemical accuracy (1.6 mHa) is met.
+
+Before anything is built, :meth:`Chemistry.solve` checks the qubit count against the
+backend's limit, and hands ``vqe``-like backends (those whose options take
+``num_particles``) the active space's electrons, orbitals and mapping, so that they can
+use UCCSD from the Hartree-Fock state.
+
+Examples:
+    >>> from usecases.chemistry import Chemistry
+    >>> uc = Chemistry()
+    >>> out = uc.solve(uc.load("H2"), "exact-eigen", seed=0)
+    >>> round(out.result.energy, 6), out.evaluation.metrics["chemical_accuracy"]
+    (-1.137306, True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hybrid.errors import InstanceError, ProblemTooLargeError
+from hybrid.result import Result
+from hybrid.usecase import Evaluation, Formulation, Outcome, UseCase
+from usecases.chemistry.molecule import Molecule, library_names, load_molecule
+
+__all__ = ["Chemistry", "Molecule", "load_molecule", "library_names", "QubitLimitError",
+           "CHEMICAL_ACCURACY_HA"]
+
+CHEMICAL_ACCURACY_HA = 1.6e-3
+HINT_FIELDS = ("num_particles", "num_spatial_orbitals", "mapping")
+
+
+class QubitLimitError(InstanceError, ProblemTooLargeError):
+    """The molecule's active space needs more qubits than the chosen backend holds."""
+
+
+class Chemistry(UseCase):
+    """Ground-state energy and dipole of a molecule in an active space."""
+
+    name = "chemistry"
+    description = "molecular ground-state energy (Hartree) and dipole from PySCF + qiskit-nature"
+    sense = "min"
+    model_kinds = ("pauli",)
+    formats = ("molecule JSON (atoms in Angstrom, basis, charge, spin, active_space, mapping) "
+               f"or a shipped name: {', '.join(library_names())}")
+
+    def __init__(self) -> None:
+        self._problems: dict[Any, Any] = {}
+        self._references: dict[Molecule, dict[str, Any]] = {}
+
+    # -- instances -------------------------------------------------------------------------
+    def load(self, source: str | Path, **params: Any) -> Molecule:
+        """A molecule from a file or a shipped name; ``basis``/``mapping`` may be overridden."""
+        unknown = sorted(set(params) - {"basis", "mapping"})
+        if unknown:
+            raise InstanceError(f"chemistry takes the parameters basis and mapping, not {unknown}")
+        molecule = load_molecule(source)
+        if params:
+            spec = {**molecule.spec(), **params}
+            molecule = Molecule.from_dict(spec, source=molecule.source, name=molecule.name)
+        return molecule
+
+    def generate(self, seed: int = 0, molecule: str = "H2", scale: float | None = None,
+                 **params: Any) -> Molecule:
+        """A shipped molecule with its geometry stretched by a seeded factor in [0.8, 1.6]."""
+        base = self.load(molecule, **params)
+        factor = scale if scale is not None else float(np.random.default_rng(seed).uniform(0.8, 1.6))
+        if factor <= 0:
+            raise InstanceError(f"scale must be positive, got {factor}")
+        atoms = [[s, [c * factor for c in xyz]] for s, xyz in base.atoms]
+        return base.with_geometry(atoms, name=f"{base.name}-x{factor:.3f}")
+
+    # -- the flow --------------------------------------------------------------------------
+    def problem(self, molecule: Molecule, sector_penalty: float = 1.0,
+                mapping: str | None = None) -> Any:
+        """The built (cached) :class:`~usecases.chemistry.driver.ActiveSpaceProblem`."""
+        key = (molecule, float(sector_penalty), mapping or molecule.mapping)
+        if key not in self._problems:
+            from usecases.chemistry.driver import build_problem
+
+            self._problems[key] = build_problem(molecule, sector_penalty=sector_penalty,
+                                                mapping=mapping)
+        return self._problems[key]
+
+    def formulate(self, instance: Molecule, model_kind: str = "pauli", *,
+                  sector_penalty: float = 1.0, mapping: str | None = None,
+                  **options: Any) -> Formulation:
+        """The qubit Hamiltonian (total energy: ``E_core`` kept in the identity term)."""
+        if options:
+            raise InstanceError(f"chemistry formulation options are sector_penalty and mapping, "
+                                f"not {sorted(options)}")
+        if model_kind != "pauli":
+            raise InstanceError(f"chemistry produces pauli models, not {model_kind!r}")
+        problem = self.problem(instance, sector_penalty, mapping)
+        import importlib.metadata as md
+
+        info = {
+            "num_qubits": problem.num_qubits, "num_terms": len(problem.hamiltonian),
+            "mapping": mapping or instance.mapping, "basis": instance.basis,
+            "active_space": {"electrons": sum(problem.num_particles),
+                             "orbitals": problem.num_orbitals,
+                             "alpha_beta": list(problem.num_particles)},
+            "core_energy_hartree": problem.core_energy,
+            "energy_convention": "total energy: nuclear repulsion + frozen core kept in the "
+                                 "identity term of the SparsePauliOp",
+            "sector_penalty_hartree": problem.sector_penalty,
+            "build_timings_s": dict(problem.timings),
+            "versions": {d: md.version(d) for d in ("pyscf", "qiskit-nature", "qiskit")},
+        }
+        return Formulation(model=problem.hamiltonian, decode=lambda sample: dict(sample),
+                           info=info)
+
+    def interpret(self, instance: Molecule, formulation: Formulation,
+                  result: Result) -> dict[str, Any]:
+        """Energy, and the dipole moment of the solved state where the backend gives it."""
+        info = formulation.info
+        problem = self.problem(instance, info["sector_penalty_hartree"], info["mapping"])
+        state, source = _solved_state(result)
+        dipole = problem.dipole(state).tolist() if state is not None else None
+        return {"energy_hartree": result.energy, "num_qubits": problem.num_qubits,
+                "dipole_debye": dipole,
+                "dipole_norm_debye": None if dipole is None else float(np.linalg.norm(dipole)),
+                "state": source}
+
+    def references(self, instance: Molecule) -> dict[str, Any]:
+        """PySCF reference energies and timings (cached per molecule)."""
+        if instance not in self._references:
+            from usecases.chemistry.references import reference_energies
+
+            self._references[instance] = reference_energies(self.problem(instance))
+        return self._references[instance]
+
+    def evaluate(self, instance: Molecule, solution: Mapping[str, Any]) -> Evaluation:
+        from usecases.chemistry.references import exact_method
+
+        energy = solution.get("energy_hartree")
+        feasible = energy is not None and math.isfinite(float(energy))
+        refs = self.references(instance)
+        method = exact_method(self.problem(instance))
+        exact = refs[method]["energy"]
+        hf = refs["hf"]["energy"]
+        metrics: dict[str, Any] = {
+            "num_qubits": solution.get("num_qubits"),
+            "reference_method": method, "reference_energy": exact,
+            "hf_energy": hf, method + "_energy": exact,
+            "reference_energies": {k: v["energy"] for k, v in refs.items() if isinstance(v, dict)},
+            "reference_timings_s": {k: v["wall_s"] for k, v in refs.items() if isinstance(v, dict)},
+        }
+        if feasible:
+            error = float(energy) - exact
+            metrics["error_mha"] = error * 1e3
+            metrics["chemical_accuracy"] = bool(abs(error) <= CHEMICAL_ACCURACY_HA)
+            if abs(hf - exact) > 1e-12:
+                metrics["correlation_recovered"] = (hf - float(energy)) / (hf - exact)
+        if refs.get("dipole_debye") is not None:
+            metrics["reference_dipole_debye"] = refs["dipole_debye"]
+            if solution.get("dipole_debye") is not None:
+                metrics["dipole_error_debye"] = float(np.linalg.norm(
+                    np.subtract(solution["dipole_debye"], refs["dipole_debye"])))
+        return Evaluation(feasible=feasible, objective=float(energy) if feasible else None,
+                          metrics=metrics)
+
+    def baseline(self, instance: Molecule, **options: Any) -> dict[str, Any]:
+        """CASCI (FCI in the full space) in the same active space, through PySCF."""
+        from usecases.chemistry.references import exact_method
+
+        refs = self.references(instance)
+        method = exact_method(self.problem(instance))
+        dipole = refs.get("dipole_debye")
+        return {"energy_hartree": refs[method]["energy"], "dipole_debye": dipole,
+                "dipole_norm_debye": None if dipole is None else float(np.linalg.norm(dipole)),
+                "method": f"pyscf {method}", "num_qubits": self.problem(instance).num_qubits}
+
+    def reference(self, instance: Molecule) -> float | None:
+        from usecases.chemistry.references import exact_method
+
+        return self.references(instance)[exact_method(self.problem(instance))]["energy"]
+
+    # -- solve: size check and ansatz hints before building -----------------------------------
+    def solve(self, instance: Molecule, backend: str | Any, *, seed: int | None = None,
+              options: Mapping[str, Any] | None = None, time_limit: float | None = None,
+              formulation_options: Mapping[str, Any] | None = None) -> Outcome:
+        from hybrid.registry import get_backend
+
+        be = get_backend(backend) if isinstance(backend, str) else backend
+        form = dict(formulation_options or {})
+        mapping = form.get("mapping") or instance.mapping
+        molecule = instance if mapping == instance.mapping else \
+            Molecule.from_dict({**instance.spec(), "mapping": mapping}, source=instance.source)
+        opts = dict(options or {})
+        if be.available() is True:
+            limit = be.max_variables(be.make_options(opts, time_limit))
+            n = molecule.num_qubits()
+            if limit is not None and n > limit:
+                raise QubitLimitError(
+                    f"{instance.source or instance.name}: {n} qubits ({molecule.active_space or 'full'} "
+                    f"active space, {mapping}) exceed backend {be.name!r}'s limit of {limit}; "
+                    "shrink active_space, use the parity mapping (2 qubits fewer), or raise the "
+                    "backend's max_qubits")
+            fields = set(be.Options.field_names())
+            if set(HINT_FIELDS) <= fields:
+                ne, no = molecule.active_space or (molecule.num_electrons, molecule.validate_basis()[0])
+                hints = {"num_particles": list(molecule.active_electrons),
+                         "num_spatial_orbitals": no, "mapping": mapping}
+                opts = {**hints, **opts}
+        return super().solve(instance, be, seed=seed, options=opts, time_limit=time_limit,
+                             formulation_options=form)
+
+
+def _solved_state(result: Result) -> tuple[Any, str | None]:
+    """The solved state (amplitude vector) from a result's info, and where it came from."""
+    info = result.info
+    if info.get("ground_state") is not None:
+        from hybrid.algorithms.eigen import dense_state
+
+        return dense_state(info["ground_state"]), "exact ground state"
+    if info.get("ansatz") is not None and info.get("optimal_parameters") is not None:
+        from qiskit.quantum_info import Statevector
+
+        from hybrid.algorithms.ansatz import AnsatzSpec, build_ansatz
+
+        circuit = build_ansatz(AnsatzSpec.from_dict(dict(info["ansatz"])))
+        if circuit.num_parameters:
+            circuit = circuit.assign_parameters(list(info["optimal_parameters"]))
+        return Statevector(circuit), "vqe circuit at the optimal parameters"
+    return None, None
