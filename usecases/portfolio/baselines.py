@@ -132,6 +132,14 @@ def scip_best(instance: PortfolioInstance, time_limit: float | None = 60.0,
     lin = scip.quicksum(float(instance.mu[i] / k) * z[i] for i in range(n))
     model.addCons(t + quad - lin <= 0)
     model.setObjective(t, "maximize")
+    start_sol = model.createSol()                 # a trivial incumbent: the k best mu
+    top = set(np.argsort(-instance.mu)[:k].tolist())
+    for i in range(n):
+        model.setSolVal(start_sol, z[i], 1.0 if i in top else 0.0)
+    w0 = np.zeros(n)
+    w0[list(top)] = 1.0 / k
+    model.setSolVal(start_sol, t, instance.mean_variance(w0) - 1e-9)
+    model.addSol(start_sol)
     model.optimize()
     status = model.getStatus()
     if model.getNSols() == 0:
