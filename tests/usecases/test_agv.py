@@ -265,7 +265,7 @@ def test_bqm_ground_states_are_feasible_optima(seed: int) -> None:
     inst = UC.generate(seed=seed, agvs=3, bands=1, blocks=2, max_release=1)
     form = UC.formulate(inst, model_kind="bqm", num_paths=2, max_delay=2, max_candidates=6,
                         planned=False)
-    sel = form.info["_selection"]
+    sel = UC.selection(form)
     expected, _ = ref.selection_optimum({a: [list(r) for r in rs] for a, rs in sel.candidates.items()},
                                         {v.id: v.release for v in inst.vehicles})
     res = get_backend("exact").solve(form.model, seed=0)
@@ -334,7 +334,7 @@ def test_annealers_reach_the_optimum_6x16(backend: str) -> None:
     """6 AGVs x 16 candidates (95 variables): annealers find the enumerated optimum."""
     inst = UC.generate(seed=3, agvs=6, bands=2, blocks=2, max_release=2)
     fo = dict(num_paths=2, max_delay=7, max_candidates=16, max_detour=8, planned=False)
-    sel = UC.formulate(inst, model_kind="bqm", **fo).info["_selection"]
+    sel = UC.selection(UC.formulate(inst, model_kind="bqm", **fo))
     assert sel.num_variables == 95 and max(len(r) for r in sel.candidates.values()) == 16
     expected, _ = ref.selection_optimum({a: [list(r) for r in rs] for a, rs in sel.candidates.items()},
                                         {v.id: v.release for v in inst.vehicles})

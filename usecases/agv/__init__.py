@@ -93,12 +93,19 @@ class AGV(UseCase):
         model = sel.bqm() if model_kind == "bqm" else sel.cqm(objective)
         info = {**sel.info(), "model_kind": model_kind, "objective": objective,
                 "repair": repair, "candidates_given": instance.candidates is not None}
-        return Formulation(model=model, decode=sel.decode,
-                           info={**info, "_selection": sel})
+        return Formulation(model=model, decode=sel.decode, info=info)
+
+    @staticmethod
+    def selection(formulation: Formulation) -> RouteSelection:
+        """The candidates, costs and conflicts behind a formulation (its decoder's owner)."""
+        owner = getattr(formulation.decode, "__self__", None)
+        if not isinstance(owner, RouteSelection):
+            raise OptionsError("agv: this formulation was not made by AGV.formulate")
+        return owner
 
     def interpret(self, instance: AGVInstance, formulation: Formulation,
                   result: Result) -> dict[str, Any]:
-        sel: RouteSelection = formulation.info["_selection"]
+        sel = self.selection(formulation)
         if result.sample is None:
             return solution_from_routes(instance, {}, method=f"route selection on "
                                         f"{result.backend}", status=result.status)
@@ -116,12 +123,6 @@ class AGV(UseCase):
 
     def evaluate(self, instance: AGVInstance, solution: Mapping[str, Any]) -> Evaluation:
         return evaluate_solution(instance, solution)
-
-    def solve(self, instance: Any, backend: Any, **kwargs: Any) -> Any:
-        outcome = super().solve(instance, backend, **kwargs)
-        info = {k: v for k, v in outcome.formulation_info.items() if not k.startswith("_")}
-        object.__setattr__(outcome, "formulation_info", info)
-        return outcome
 
     # -- classical methods ---------------------------------------------------------------
     def baseline(self, instance: AGVInstance, time_limit: float = 60.0, seed: int = 0,
