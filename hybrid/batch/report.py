@@ -123,6 +123,14 @@ def markdown_table(table: Any) -> str:
     return "\n".join(lines)
 
 
+def _log(ax: Any, axis: str) -> None:
+    """Log scale where the data allow it (matplotlib refuses all-non-positive data)."""
+    try:
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    except ValueError:
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("linear")
+
+
 def _plot(table: Any, usecase: str, path: Path) -> None:
     import matplotlib
 
@@ -140,6 +148,7 @@ def _plot(table: Any, usecase: str, path: Path) -> None:
               ("tts99_s", "TTS99 (s, log)", True))
     width = 0.6 / max(1, len(instances))
     for ax, (key, label, log) in zip(axes, panels):
+        positive = False
         for k, inst in enumerate(instances):
             rows = sub[sub["instance"] == inst]
             x, y, lo, hi = [], [], [], []
@@ -150,19 +159,23 @@ def _plot(table: Any, usecase: str, path: Path) -> None:
                 ci = rec.get(f"{key}_ci") or (v, v)
                 x.append(xs[rec["backend"]] - 0.3 + (k + 0.5) * width)
                 y.append(v)
+                positive |= v > 0
                 lo.append(max(0.0, v - ci[0]))
                 hi.append(max(0.0, (ci[1] if np.isfinite(ci[1]) else v) - v))
             ax.errorbar(x, y, yerr=[lo, hi], fmt="o", capsize=3, label=inst[:32])
         ax.set_xticks(range(len(backends)), backends, rotation=45, ha="right")
         ax.set_title(label)
-        if log:
-            ax.set_yscale("log")
+        if log and positive:
+            _log(ax, "y")
         ax.grid(alpha=0.3)
     ax = axes[3]
+    any_time = False
     for b in backends:
-        rows = sub[sub["backend"] == b]
+        rows = sub[(sub["backend"] == b) & (sub["mean_wall_s"] > 0)]
+        any_time |= len(rows) > 0
         ax.scatter(rows["mean_wall_s"], rows["approx_ratio"], label=b)
-    ax.set_xscale("log")
+    if any_time:
+        _log(ax, "x")
     ax.set_xlabel("mean wall time per run (s)")
     ax.set_ylabel("approximation ratio")
     ax.set_title("quality against time")
@@ -189,7 +202,11 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *,
     if len(table):
         for usecase in sorted(table["usecase"].unique()):
             png = out / f"{usecase}.png"
-            _plot(table, usecase, png)
+            try:
+                _plot(table, usecase, png)
+            except Exception as exc:  # noqa: BLE001 - a missing plot must not lose the table
+                notes = [*notes, f"plot for {usecase} failed: {type(exc).__name__}: {exc}"]
+                continue
             paths[f"plot:{usecase}"] = png
             plots.append(png.name)
     md = [f"# {title}", ""]
