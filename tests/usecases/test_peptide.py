@@ -165,6 +165,11 @@ def test_cpsat_proves_the_enumerated_optimum(seq, lattice) -> None:
     out = PEP.solve(inst, "cpsat", seed=0, time_limit=60)
     assert out.result.status == "optimal"
     assert out.evaluation.objective == enumerate_folds(inst).energy
+    qubo = PEP.formulate(inst)  # the penalised QUBO reaches the same optimum on CP-SAT
+    from hybrid.registry import get_backend
+
+    res = get_backend("cpsat").solve(qubo.model, seed=0, time_limit=60)
+    assert res.energy == pytest.approx(enumerate_folds(inst).energy)
 
 
 @pytest.mark.parametrize("seq,lattice", [("HPPHHP", "square"), ("HPPHHPH", "square"),
@@ -221,3 +226,11 @@ def test_plot_fold(tmp_path) -> None:
         assert f"E = {res.energy}" in ax.get_title()
         ax.figure.savefig(tmp_path / f"{lattice}.png")
         assert (tmp_path / f"{lattice}.png").stat().st_size > 1000
+
+
+def test_cqm_for_cpsat_proves_a_ten_residue_optimum() -> None:
+    inst = parse_instance({"sequence": "HPHPPHHPHH"})
+    out = PEP.solve(inst, "cpsat", seed=0, time_limit=60)
+    assert out.formulation_info["model"].startswith("cqm")
+    assert out.result.status == "optimal" and out.evaluation.feasible
+    assert out.evaluation.objective == enumerate_folds(inst).energy == -4

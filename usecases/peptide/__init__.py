@@ -6,7 +6,8 @@ is its standard benchmark. Energy = -(number of non-bonded H-H contacts); lower 
 
 * instance: ``{"sequence": "HPHPPHHPHH", "lattice": "square"}`` (:mod:`.lattice`);
 * formulation: the grid-placement QUBO with automatic, provably sufficient penalty weights
-  (:mod:`.qubo`), no auxiliary variables;
+  (:mod:`.qubo`), no auxiliary variables; backends that take a CQM (CP-SAT) get the same
+  variables with the rules as exact linear constraints instead;
 * interpretation: the sites read from the best sample, checked (self-avoidance, chain
   connectivity) and flagged infeasible rather than repaired;
 * baseline: exhaustive self-avoiding-walk enumeration with branch and bound
@@ -41,7 +42,7 @@ from usecases.peptide.lattice import (
     load_instance,
     parse_instance,
 )
-from usecases.peptide.qubo import build_grid_qubo
+from usecases.peptide.qubo import build_grid_cqm, build_grid_qubo
 
 __all__ = ["Peptide", "PeptideInstance", "parse_instance"]
 
@@ -52,7 +53,7 @@ class Peptide(UseCase):
     name = "peptide"
     description = "HP lattice protein folding (square/cubic); objective = -(H-H contacts)"
     sense = "min"
-    model_kinds = ("bqm",)
+    model_kinds = ("bqm", "cqm")
     formats = ('JSON {"sequence": "HPPHHPHH", "lattice": "square|cubic"}, a text file with '
                "the sequence, or the sequence itself (--param lattice=cubic)")
 
@@ -64,12 +65,26 @@ class Peptide(UseCase):
 
     def formulate(self, instance: PeptideInstance, model_kind: str = "bqm",
                   **options: Any) -> Formulation:
-        """Grid-placement QUBO; option ``penalty_scale`` (default 1) scales the weights."""
+        """Grid-placement QUBO (``bqm``), or the same variables with exact constraints
+        (``cqm``, chosen for backends that take one: CP-SAT proves optima far sooner).
+
+        Option ``penalty_scale`` (default 1, QUBO only) scales the penalty weights.
+        """
         unknown = set(options) - {"penalty_scale"}
         if unknown:
             raise InstanceError(f"peptide formulation options: penalty_scale; got {sorted(unknown)}")
+        if model_kind == "cqm":
+            cqm, enc = build_grid_cqm(instance)
+            info = {**enc.info(), "model": "cqm: one-hot, site <= 1 and bond constraints",
+                    "num_constraints": len(cqm.constraints)}
+            info.pop("penalty_weights")
+            return Formulation(model=cqm, decode=enc.decode, info=info)
         enc = build_grid_qubo(instance, penalty_scale=float(options.get("penalty_scale", 1.0)))
         return Formulation(model=enc.bqm, decode=enc.decode, info=enc.info())
+
+    def choose_model_kind(self, backend: Any) -> str:
+        """The constrained model where the backend takes one, else the QUBO."""
+        return "cqm" if "cqm" in backend.model_kinds else super().choose_model_kind(backend)
 
     def interpret(self, instance: PeptideInstance, formulation: Formulation,
                   result: Result) -> dict[str, Any]:
