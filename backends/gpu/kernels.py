@@ -15,8 +15,8 @@ Examples:
     >>> if available():
     ...     J = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
     ...     s = np.ones((2, 2), dtype=np.int8)
-    ...     anneal_csr(J.indptr, J.indices, J.data, np.zeros(2), s, np.full(10, 5.0),
-    ...                np.array([1, 2], dtype=np.int64))
+    ...     _ = anneal_csr(J.indptr, J.indices, J.data, np.zeros(2), s, np.full(10, 5.0),
+    ...                    np.array([1, 2], dtype=np.int64))
     ...     bool((s[:, 0] * s[:, 1] == -1).all())  # antiferromagnetic pair ends anti-aligned
     ... else:
     ...     True
