@@ -26,7 +26,7 @@ Examples:
     >>> import dimod
     >>> bqm = dimod.generators.ran_r(1, 12, seed=4)
     >>> r = DecomposeBackend().solve(bqm, seed=2, options={"sub_backend": "exact", "sub_size": 6})
-    >>> r.energy == dimod.ExactSolver().sample(bqm).first.energy
+    >>> r.energy == float(dimod.ExactSolver().sample(bqm).first.energy)
     True
 """
 
