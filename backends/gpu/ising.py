@@ -33,7 +33,9 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-import dimod
+from hybrid._optional import lazy_module
+
+dimod = lazy_module("dimod")
 import numpy as np
 
 __all__ = ["IsingArrays", "spectral_radius", "greedy_descent", "energies", "samples_to_vartype"]
