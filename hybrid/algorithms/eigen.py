@@ -133,7 +133,8 @@ class ExactEigenBackend(Backend):
     package = "scipy"
     exact = True
     description = "exact diagonalisation of SparsePauliOp Hamiltonians (NumPy dense / SciPy Lanczos)"
-    conformance = {"atol": 1e-8}
+    conformance = {"pauli_atol": 1e-8, "pauli_sizes": (1, 2, 4, 6), "pauli_min_success": 1.0,
+                   "options": {"dense_max_qubits": 3}}
 
     def max_variables(self, options: BackendOptions) -> int | None:
         assert isinstance(options, ExactEigenOptions)
@@ -159,7 +160,7 @@ class ExactEigenBackend(Backend):
         n = model.num_qubits
         start = time.perf_counter()
         k = min(options.num_eigenvalues, 2 ** n)
-        if n <= options.dense_max_qubits:
+        if n <= options.dense_max_qubits or n <= 3:  # ARPACK needs k < dimension - 1
             values, vectors = np.linalg.eigh(model.to_matrix())
             method = "dense (numpy.linalg.eigh)"
         else:

@@ -40,6 +40,7 @@ from hybrid.errors import OptionsError, ProblemTooLargeError, UnsupportedModelEr
 from hybrid.models import bqm_energy
 from hybrid.result import Result
 from hybrid.testing.circuits import CIRCUIT_CHECKS
+from hybrid.testing.pauli import PAULI_CHECKS
 
 __all__ = ["CHECKS", "ConformanceFailure", "applicable_checks", "brute_force_bqm",
            "brute_force_cqm", "ladder", "random_bqm", "run_conformance"]
@@ -306,7 +307,7 @@ CHECKS: dict[str, list[Callable[[Any], None]]] = {
     "any": [check_rejects_unknown_option, check_rejects_unsupported],
     "bqm": [check_ladder, check_optimum, check_seed, check_roundtrip, check_dimod_sampler],
     "cqm": [check_cqm],
-    "pauli": [],
+    "pauli": PAULI_CHECKS,
     "circuit": list(CIRCUIT_CHECKS),
 }
 
