@@ -36,7 +36,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import dimod
+from hybrid._optional import lazy_module
+
+dimod = lazy_module("dimod")
 import numpy as np
 
 from hybrid.backend import SamplerBackend

@@ -29,7 +29,9 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-import dimod
+from hybrid._optional import lazy_module
+
+dimod = lazy_module("dimod")
 import numpy as np
 
 __all__ = ["spin_arrays", "bqm_to_pauli", "pauli_to_bqm", "bitstrings_to_samples",

@@ -38,7 +38,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-import dimod
+from hybrid._optional import lazy_module
+
+dimod = lazy_module("dimod")
 import numpy as np
 
 from hybrid.algorithms.ising import spin_arrays
