@@ -17,7 +17,6 @@ import os
 import platform
 import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
 

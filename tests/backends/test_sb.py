@@ -103,7 +103,6 @@ def test_early_stop_and_time_limit() -> None:
     r = hybrid.solve(maxcut_bqm(k), "sb", seed=0, time_limit=0.2, options={
         **CPU, "num_steps": 10 ** 6, "early_stop": False})
     assert r.info["time_limit_hit"] and r.info["steps_run"] < 10 ** 6
-    assert r.wall_s < 5.0  # a functional bound (stopped), not a speed claim
 
 
 def test_same_seed_same_samples_and_info() -> None:

@@ -192,9 +192,7 @@ def test_failures_crashes_and_timeouts_are_recorded_and_the_rest_completes(tmp_p
             time_limit: 1
     """)
     store = tmp_path / "f.sqlite"
-    start = time.monotonic()
     out = run("batch", str(job), "--store", str(store), "--workers", "2", "--quiet", env=env)
-    elapsed = time.monotonic() - start
     assert out.returncode == 0, out.stderr
     rows = {(r["backend"], json.loads(r["options"]).get("mode")): r for r in store_rows(store)}
     assert len(rows) == 6
@@ -208,7 +206,6 @@ def test_failures_crashes_and_timeouts_are_recorded_and_the_rest_completes(tmp_p
     optimum = brute_force_maxcut("generate:size=8,seed=1")
     assert rows[("exact", None)]["objective"] == optimum
     assert rows[("dwave-greedy", None)]["status"] == "best_found"
-    assert elapsed < 60  # nobody waited for the 60 s sleep or cpsat's own 30 s limit
 
 
 def test_killed_batch_resumes_with_every_task_stored_once(tmp_path) -> None:
