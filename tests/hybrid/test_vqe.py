@@ -99,9 +99,9 @@ def test_readout_mitigation_on_the_noisy_simulator() -> None:
 def test_noisy_vqe_keeps_unmitigated_and_mitigated_side_by_side() -> None:
     pytest.importorskip("qiskit_ibm_runtime")
     op = SparsePauliOp.from_list([("ZI", -0.4), ("IZ", -0.4), ("XX", 0.2), ("II", -0.5)])
-    r = VQEBackend().solve(op, seed=3, options={"simulator": "aer-noisy", "ansatz":
-                                                "real-amplitudes", "reps": 1, "maxiter": 15,
-                                                "shots": 1000})
+    r = VQEBackend().solve(op, seed=11, options={"simulator": "aer-noisy", "ansatz":
+                                                "real-amplitudes", "reps": 1, "maxiter": 4,
+                                                "shots": 400})
     noisy = r.info["noisy"]
     for key in ("unmitigated", "readout_mitigated", "zne", "readout+zne", "ideal_at_optimum"):
         assert np.isfinite(noisy[key])

@@ -214,7 +214,8 @@ class Chemistry(UseCase):
                     "backend's max_qubits")
             fields = set(be.Options.field_names())
             if set(HINT_FIELDS) <= fields:
-                ne, no = molecule.active_space or (molecule.num_electrons, molecule.validate_basis()[0])
+                no = molecule.active_space[1] if molecule.active_space else \
+                    molecule.validate_basis()[0]
                 hints = {"num_particles": list(molecule.active_electrons),
                          "num_spatial_orbitals": no, "mapping": mapping}
                 opts = {**hints, **opts}
