@@ -171,7 +171,8 @@ def _plot(table: Any, usecase: str, path: Path) -> None:
     ax = axes[3]
     any_time = False
     for b in backends:
-        rows = sub[(sub["backend"] == b) & (sub["mean_wall_s"] > 0)]
+        rows = sub[(sub["backend"] == b) & (sub["mean_wall_s"] > 0)
+                   & np.isfinite(sub["approx_ratio"].astype(float))]
         any_time |= len(rows) > 0
         ax.scatter(rows["mean_wall_s"], rows["approx_ratio"], label=b)
     if any_time:
