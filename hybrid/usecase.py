@@ -26,7 +26,8 @@ from typing import Any, ClassVar, Literal
 from hybrid.errors import InstanceError, UnsupportedModelError
 from hybrid.result import Result, to_jsonable
 
-__all__ = ["Formulation", "Evaluation", "Outcome", "UseCase", "parse_generate_spec"]
+__all__ = ["Formulation", "Evaluation", "Outcome", "UseCase", "parse_generate_spec",
+           "read_json_file"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,21 @@ class Outcome:
             "formulation": dict(self.formulation_info),
             "info": dict(r.info),
         })
+
+
+def read_json_file(path: Path) -> Any:
+    """Parse a JSON instance file; invalid JSON raises InstanceFormatError with the line.
+
+    Use cases check that the file exists first, with their own hint of what to give.
+    """
+    import json
+
+    from hybrid.errors import InstanceFormatError
+
+    try:
+        return json.loads(Path(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise InstanceFormatError(f"{path}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
 
 
 def parse_generate_spec(spec: str) -> dict[str, Any] | None:

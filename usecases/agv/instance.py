@@ -26,7 +26,6 @@ Examples:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from hybrid.errors import InstanceError, InstanceFormatError
+from hybrid.usecase import read_json_file
 
 __all__ = ["AGVInstance", "Vehicle", "load_instance", "Route"]
 
@@ -413,8 +413,5 @@ def load_instance(source: str | Path) -> AGVInstance:
     if not path.exists():
         raise InstanceError(f"{path}: no such file; give an AGV instance JSON or "
                             "generate:agvs=10,seed=0")
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InstanceFormatError(f"{path}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    data = read_json_file(path)
     return AGVInstance.from_dict(data, source=str(path))

@@ -32,12 +32,12 @@ Examples:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from hybrid.errors import InstanceError, InstanceFormatError
+from hybrid.usecase import read_json_file
 
 __all__ = ["Molecule", "load_molecule", "library_names", "ELEMENTS", "MAPPINGS"]
 
@@ -265,8 +265,5 @@ def load_molecule(source: str | Path) -> Molecule:
         else:
             raise InstanceError(f"molecule file not found: {source}; shipped molecules: "
                                 f"{', '.join(library_names())}")
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InstanceFormatError(f"{path}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    data = read_json_file(path)
     return Molecule.from_dict(data, source=str(path), name=path.stem)

@@ -20,7 +20,6 @@ Examples:
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from hybrid.errors import InstanceError, InstanceFormatError
+from hybrid.usecase import read_json_file
 
 __all__ = ["FactoringInstance", "trial_division", "is_prime", "is_prime_power",
            "classical_order", "check_number", "check_shor", "load_instance", "MAX_N",
@@ -137,10 +137,7 @@ def load_instance(source: str | Path) -> FactoringInstance:
     if not path.is_file():
         raise InstanceError(f"factoring: no such instance file {str(source)!r}; give a JSON file "
                             'like {"N": 21} or generate:max_n=35,seed=0')
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InstanceFormatError(f"{path}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    data = read_json_file(path)
     if not isinstance(data, dict):
         raise InstanceFormatError(f'{path}: expected a JSON object like {{"N": 21}}')
     if "N" not in data:

@@ -32,7 +32,6 @@ Examples:
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from hybrid.errors import InstanceError, InstanceFormatError
+from hybrid.usecase import read_json_file
 
 __all__ = ["RCSInstance", "PATTERN", "MAX_QUBITS", "coupler_layer", "gate_choices",
            "build_circuit", "count_gates", "load_instance", "FSIM_THETA", "FSIM_PHI"]
@@ -168,10 +168,7 @@ def load_instance(source: str | Path) -> RCSInstance:
         raise InstanceError(f"rcs: no such instance file {str(source)!r}; give a JSON file like "
                             '{"rows": 3, "cols": 3, "depth": 8, "seed": 0} or generate:rows=3,'
                             "cols=3,depth=8,seed=0")
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InstanceFormatError(f"{path}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    data = read_json_file(path)
     if not isinstance(data, dict):
         raise InstanceFormatError(f"{path}: expected a JSON object like "
                                   '{"rows": 3, "cols": 3, "depth": 8, "seed": 0}')
