@@ -231,8 +231,7 @@ def run_qaoa(bqm: dimod.BinaryQuadraticModel, options: QAOAOptions, seed: int) -
     def objective(x: np.ndarray, p: int) -> float:
         g, b = x[:p] / scale, x[p:]
         if sim is not None:
-            psi = sim.state(g, b, thetas)
-            val = sim.energy_of(psi) if options.cvar_alpha >= 1 else sim.cvar(psi, options.cvar_alpha)
+            val = sim.objective(g, b, thetas, options.cvar_alpha)
         else:
             ev = evaluator[0]
             if options.cvar_alpha >= 1:
