@@ -25,7 +25,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["low_sweep", "high_sweep", "energy", "probabilities", "combine", "histogram",
+__all__ = ["low_sweep", "high_sweep", "fill", "energy", "probabilities", "combine", "histogram",
            "expect_table", "expect_cost"]
 
 
@@ -208,6 +208,14 @@ def energy(re: np.ndarray, im: np.ndarray, table_mode: bool, idx: np.ndarray,
         for k in numba.prange(re.size):
             total += (re[k] * re[k] + im[k] * im[k]) * cost[k]
     return total
+
+
+@numba.njit(parallel=True, cache=True)
+def fill(re: np.ndarray, im: np.ndarray, value: float) -> None:  # pragma: no cover - compiled
+    """``re = value, im = 0`` (the uniform superposition), pages touched by every thread."""
+    for k in numba.prange(re.size):
+        re[k] = value
+        im[k] = 0.0
 
 
 @numba.njit(parallel=True, cache=True)

@@ -261,7 +261,7 @@ def run_qaoa(bqm: dimod.BinaryQuadraticModel, options: QAOAOptions, seed: int) -
     p = options.p
     gammas, betas = x[:p] / scale, x[p:]
     if sim is not None:
-        psi = sim.state(gammas, betas, thetas)
+        psi = sim.evolve(gammas, betas, thetas)  # engine's own form: no complex copy
         final = sim.energy_of(psi)
         states = indices_to_samples(sim.sample(psi, options.shots, rng), len(order), bqm.vartype)
         engine = sim.engine

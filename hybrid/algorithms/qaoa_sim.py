@@ -178,6 +178,7 @@ class DiagonalQAOASimulator:
             self.levels = self.offset + q * (np.arange(2 * radius + 1) - radius)
         self._cost: Any = None   # float64 costs (non-table mode)
         self._idx: Any = None    # uint16 level indices (table mode)
+        self._split: tuple[np.ndarray, np.ndarray] | None = None  # numba engine's state
         self._build()
 
     # -- cost tabulation ------------------------------------------------------------------
@@ -252,9 +253,15 @@ class DiagonalQAOASimulator:
         if len(gammas) != len(betas):
             raise ValueError("need as many gammas as betas (one of each per layer)")
 
-    def _evolve(self, gammas: Sequence[float], betas: Sequence[float],
-                thetas: np.ndarray | None = None) -> Any:
-        """The QAOA state in the engine's own form: a complex array, or ``(re, im)`` (numba)."""
+    def evolve(self, gammas: Sequence[float], betas: Sequence[float],
+               thetas: np.ndarray | None = None) -> Any:
+        """The QAOA state in the engine's own form: a complex array, or ``(re, im)`` (numba).
+
+        The numba engine evolves in two float64 buffers owned by the simulator and reused
+        by the next call (no page faults on fresh memory per evaluation): use the result,
+        or copy it, before evolving again. :meth:`probabilities`, :meth:`energy_of`,
+        :meth:`cvar` and :meth:`sample` take either form.
+        """
         self._check_angles(gammas, betas)
         if self.engine == "numba":
             return self._evolve_split(gammas, betas, thetas)
@@ -267,7 +274,7 @@ class DiagonalQAOASimulator:
     def state(self, gammas: Sequence[float], betas: Sequence[float],
               thetas: np.ndarray | None = None) -> Any:
         """The QAOA state for angles ``gammas``, ``betas`` (one per layer), complex128."""
-        psi = self._evolve(gammas, betas, thetas)
+        psi = self.evolve(gammas, betas, thetas)
         if isinstance(psi, tuple):
             from hybrid.algorithms import _qaoa_kernels as k
 
@@ -284,12 +291,14 @@ class DiagonalQAOASimulator:
         from hybrid.algorithms import _qaoa_kernels as k
 
         n = self.n
+        if self._split is None:
+            self._split = (np.empty(2 ** n), np.empty(2 ** n))
+        re, im = self._split
         if thetas is None:
-            re = np.full(2 ** n, 2.0 ** (-n / 2))
-            im = np.zeros(2 ** n)
+            k.fill(re, im, 2.0 ** (-n / 2))
         else:
             psi = self.initial_state(thetas)
-            re, im = np.ascontiguousarray(psi.real), np.ascontiguousarray(psi.imag)
+            re[:], im[:] = psi.real, psi.imag
             del psi
         if n == 0:
             return re, im
@@ -364,13 +373,13 @@ class DiagonalQAOASimulator:
     def expectation(self, gammas: Sequence[float], betas: Sequence[float],
                     thetas: np.ndarray | None = None) -> float:
         """``<g, b| C |g, b>``, energy offset included."""
-        return self.energy_of(self._evolve(gammas, betas, thetas))
+        return self.energy_of(self.evolve(gammas, betas, thetas))
 
     def objective(self, gammas: Sequence[float], betas: Sequence[float],
                   thetas: np.ndarray | None = None, alpha: float = 1.0) -> float:
         """The expectation (``alpha >= 1``) or the CVaR at ``alpha``, without leaving the
         engine's own state form (no complex copy of a large state)."""
-        psi = self._evolve(gammas, betas, thetas)
+        psi = self.evolve(gammas, betas, thetas)
         return self.energy_of(psi) if alpha >= 1 else self.cvar(psi, alpha)
 
     def cvar(self, psi: Any, alpha: float) -> float:
