@@ -30,9 +30,11 @@ __all__ = ["low_sweep", "high_sweep", "fill", "energy", "probabilities", "combin
 
 
 @numba.njit(cache=True, fastmath=True, inline="always")
-def _x_pair(re: np.ndarray, im: np.ndarray, start: int, length: int, hl: int, c: float,
-            s: float) -> None:  # pragma: no cover - compiled
-    """``exp(-i beta X)`` (``c = cos beta, s = sin beta``) on pairs ``(k, k + hl)``."""
+def _pairs(re: np.ndarray, im: np.ndarray, start: int, length: int, hl: int,
+           m: np.ndarray) -> None:  # pragma: no cover - compiled
+    """A general 2x2 mixer ``m`` (8 reals) on the pairs ``(k, k + hl)``."""
+    m00r, m00i, m01r, m01i = m[0], m[1], m[2], m[3]
+    m10r, m10i, m11r, m11i = m[4], m[5], m[6], m[7]
     for h0 in range(start, start + length, 2 * hl):
         ar_ = re[h0:h0 + hl]
         ai_ = im[h0:h0 + hl]
@@ -40,10 +42,10 @@ def _x_pair(re: np.ndarray, im: np.ndarray, start: int, length: int, hl: int, c:
         bi_ = im[h0 + hl:h0 + 2 * hl]
         for j in range(hl):
             ar, ai, br, bi = ar_[j], ai_[j], br_[j], bi_[j]
-            ar_[j] = c * ar + s * bi
-            ai_[j] = c * ai - s * br
-            br_[j] = c * br + s * ai
-            bi_[j] = c * bi - s * ar
+            ar_[j] = m00r * ar - m00i * ai + m01r * br - m01i * bi
+            ai_[j] = m00r * ai + m00i * ar + m01r * bi + m01i * br
+            br_[j] = m10r * ar - m10i * ai + m11r * br - m11i * bi
+            bi_[j] = m10r * ai + m10i * ar + m11r * bi + m11i * br
 
 
 @numba.njit(cache=True, fastmath=True, inline="always")
@@ -101,33 +103,17 @@ def _x_low3(re: np.ndarray, im: np.ndarray, g: int, c: float,
 
 @numba.njit(cache=True, fastmath=True, inline="always")
 def _x_qubits(re: np.ndarray, im: np.ndarray, start: int, length: int, hl: int, nq: int,
-              c: float, s: float) -> None:  # pragma: no cover - compiled
-    """The X mixer on ``nq`` consecutive qubits, the lowest at pair distance ``hl``."""
+              m: np.ndarray) -> None:  # pragma: no cover - compiled
+    """The X mixer ``m`` on ``nq`` consecutive qubits, the lowest at pair distance ``hl``:
+    two at a time, an odd last one through the general pair update."""
+    c = m[0]
+    s = -m[3]  # m00 = cos(beta), m01 = -i sin(beta)
     q = 0
     while q + 1 < nq:
         _x_quad(re, im, start, length, hl << q, c, s)
         q += 2
     if q < nq:
-        _x_pair(re, im, start, length, hl << q, c, s)
-
-
-@numba.njit(cache=True, fastmath=True, inline="always")
-def _pairs(re: np.ndarray, im: np.ndarray, start: int, length: int, hl: int,
-           m: np.ndarray) -> None:  # pragma: no cover - compiled
-    """A general 2x2 mixer ``m`` (8 reals) on the pairs ``(k, k + hl)``."""
-    m00r, m00i, m01r, m01i = m[0], m[1], m[2], m[3]
-    m10r, m10i, m11r, m11i = m[4], m[5], m[6], m[7]
-    for h0 in range(start, start + length, 2 * hl):
-        ar_ = re[h0:h0 + hl]
-        ai_ = im[h0:h0 + hl]
-        br_ = re[h0 + hl:h0 + 2 * hl]
-        bi_ = im[h0 + hl:h0 + 2 * hl]
-        for j in range(hl):
-            ar, ai, br, bi = ar_[j], ai_[j], br_[j], bi_[j]
-            ar_[j] = m00r * ar - m00i * ai + m01r * br - m01i * bi
-            ai_[j] = m00r * ai + m00i * ar + m01r * bi + m01i * br
-            br_[j] = m10r * ar - m10i * ai + m11r * br - m11i * bi
-            bi_[j] = m10r * ai + m10i * ar + m11r * bi + m11i * br
+        _pairs(re, im, start, length, hl << q, m)
 
 
 @numba.njit(parallel=True, cache=True, fastmath=True)
@@ -158,9 +144,9 @@ def low_sweep(re: np.ndarray, im: np.ndarray, nb: int, mix: np.ndarray, xmix: bo
             if fused3:
                 _x_low3(re, im, g, c, s)
         if fused3:
-            _x_qubits(re, im, base, size, 8, nb - 3, c, s)
+            _x_qubits(re, im, base, size, 8, nb - 3, mix[0])
         elif xmix:
-            _x_qubits(re, im, base, size, 1, nb, c, s)
+            _x_qubits(re, im, base, size, 1, nb, mix[0])
         else:
             for q in range(nb):
                 _pairs(re, im, base, size, 1 << q, mix[q])
@@ -176,8 +162,6 @@ def high_sweep(re: np.ndarray, im: np.ndarray, lo: int, nb: int, mix: np.ndarray
     groups = stride // w
     tasks = (re.size // span) * groups
     threads = bre.shape[0]
-    c = mix[0, 0]
-    s = -mix[0, 3]
     for t in numba.prange(threads):
         br = bre[t]
         bi = bim[t]
@@ -187,7 +171,7 @@ def high_sweep(re: np.ndarray, im: np.ndarray, lo: int, nb: int, mix: np.ndarray
                 br[r * w:(r + 1) * w] = re[base + r * stride:base + r * stride + w]
                 bi[r * w:(r + 1) * w] = im[base + r * stride:base + r * stride + w]
             if xmix:
-                _x_qubits(br, bi, 0, rows * w, w, nb, c, s)
+                _x_qubits(br, bi, 0, rows * w, w, nb, mix[0])
             else:
                 for q in range(nb):
                     _pairs(br, bi, 0, rows * w, w << q, mix[lo + q])
