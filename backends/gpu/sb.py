@@ -12,7 +12,11 @@ Each replica is a set of oscillators ``(x_i, y_i)`` driven through a bifurcation
 the minus sign.) The heated variants ``hbsb``/``hdsb`` add ``heat * dt * y`` to the momentum
 update (Kanao & Goto, Commun. Phys. 5, 153, 2022). All replicas advance together: one
 matrix-matrix product ``J @ X`` per step, in float32, with ``J`` dense or CSR (SciPy or
-``cupyx``). Linear biases ride on an auxiliary spin coupled to every variable (the answer is
+``cupyx``). On the CPU with numba installed (``kernel="auto"``), compiled kernels
+(:mod:`backends.gpu.sb_kernels`) replace that array code: dSB on dense couplings that all
+share one magnitude (+-1 complete graphs, unweighted G-set) uses an exact bit-packed
+product (XOR + popcount), other sparse models a fused CSR step; ``info["product"]`` says
+which ran (``bits``, ``csr``, ``gemm`` or ``spmm``). Linear biases ride on an auxiliary spin coupled to every variable (the answer is
 read in its gauge); BINARY models are solved as SPIN and mapped back.
 
 Automatic defaults, no hand tuning (written here because no library offers them):
@@ -50,10 +54,10 @@ from hybrid._optional import lazy_module
 dimod = lazy_module("dimod")
 import numpy as np
 
-from backends.gpu import arrays
+from backends.gpu import arrays, kernels
 from backends.gpu.ising import IsingArrays, energies, greedy_descent, samples_to_vartype, spectral_radius
 from hybrid.backend import SamplerBackend
-from hybrid.errors import OptionsError, ProblemTooLargeError
+from hybrid.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError
 from hybrid.options import BackendOptions
 from hybrid.result import Result
 
@@ -80,6 +84,9 @@ class SBOptions(BackendOptions):
         patience: unchanged checks that count as settled.
         polish: finish each replica with a steepest 1-flip descent.
         couplings: ``dense``, ``sparse`` (CSR) or ``auto`` (by size and density).
+        kernel: ``auto`` (compiled on the CPU when numba is installed), ``compiled`` (numba:
+            bit-packed dSB on dense one-magnitude couplings, fused CSR steps on sparse ones)
+            or ``array`` (array-module products: the GPU path).
         device: ``auto`` (GPU when present), ``cpu`` or ``gpu``.
     """
 
@@ -95,6 +102,7 @@ class SBOptions(BackendOptions):
     patience: int = 5
     polish: bool = True
     couplings: Literal["auto", "dense", "sparse"] = "auto"
+    kernel: Literal["auto", "compiled", "array"] = "auto"
     device: Literal["auto", "cpu", "gpu"] = "auto"
 
     def __post_init__(self) -> None:
@@ -114,13 +122,76 @@ def use_dense(model: IsingArrays, couplings: str) -> bool:
     return model.num_variables <= 1000 or model.density >= 0.05
 
 
+def _use_compiled(ctx: arrays.ArrayContext, kernel: str) -> bool:
+    """Whether the compiled CPU kernels run (``kernel`` option), or why they cannot."""
+    if kernel == "compiled" and ctx.is_gpu:
+        raise OptionsError("kernel='compiled' runs on the CPU; use device='cpu' or kernel='array'")
+    if kernel == "compiled" and not kernels.available():
+        raise BackendUnavailableError("kernel='compiled' needs numba: pip install "
+                                      "'hybrid-workbench[fast]' (or use kernel='array')")
+    return kernel == "compiled" or (kernel == "auto" and not ctx.is_gpu and kernels.available())
+
+
 def auto_steps(n: int) -> int:
     """Default schedule length: at least 1000 steps, growing as ``sqrt(n)``."""
     return max(1000, int(40 * math.sqrt(max(n, 1))))
 
 
+def _stepper(ctx: arrays.ArrayContext, Jd: Any, bits: Any, X: Any, Y: Any, compiled: bool,
+             dense: bool, discrete: bool, a0: float, dt: float, c0: float, keep: float,
+             steps: int) -> tuple[Any, str]:
+    """``(advance(first, count), product)``: the step loop of one path, and its product's name.
+
+    ``advance`` moves ``X``, ``Y`` in place by ``count`` steps starting at step ``first``.
+    Paths: ``bits`` (compiled dSB on packed +-c couplings), ``csr`` (compiled fused CSR
+    step), ``gemm``/``spmm`` (array module: dense or sparse product plus element-wise ops).
+    """
+    xp = ctx.xp
+    if compiled:
+        from backends.gpu import sb_kernels
+    if compiled and not dense and bits is None:
+        indptr = np.ascontiguousarray(Jd.indptr, dtype=np.int64)
+        indices = np.ascontiguousarray(Jd.indices, dtype=np.int64)
+        data = np.ascontiguousarray(Jd.data, dtype=np.float32)
+        src = np.where(X >= 0, 1.0, -1.0).astype(np.float32) if discrete else X.copy()
+        F = np.empty_like(X)
+
+        def advance_csr(first: int, count: int) -> None:
+            sb_kernels.run_csr(indptr, indices, data, X, Y, src, F, discrete, first, count,
+                               steps, a0, dt, c0, keep)
+
+        return advance_csr, "csr"
+    if bits is not None:
+        sbits = sb_kernels.pack_signs(X)
+
+        def advance_bits(first: int, count: int) -> None:
+            sb_kernels.run_bits(bits, X, Y, sbits, first, count, steps, a0, dt, c0, keep)
+
+        return advance_bits, "bits"
+    T = xp.empty_like(X)
+
+    def advance_array(first: int, count: int) -> None:
+        for k in range(first, first + count):
+            a = a0 * k / steps
+            F = Jd @ (xp.sign(X) if discrete else X)
+            if keep != 1.0:
+                xp.multiply(Y, keep, out=Y)
+            # y += dt * (-(a0 - a) x - c0 J x): the BQM minimises s^T J s / 2, Goto maximises
+            xp.multiply(X, -dt * (a0 - a), out=T)
+            xp.add(Y, T, out=Y)
+            F *= -c0 * dt
+            xp.add(Y, F, out=Y)
+            xp.multiply(Y, a0 * dt, out=T)
+            xp.add(X, T, out=X)
+            wall = xp.abs(X) > 1.0
+            xp.clip(X, -1.0, 1.0, out=X)
+            xp.multiply(Y, ~wall, out=Y)
+
+    return advance_array, "gemm" if dense else "spmm"
+
+
 def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
-             dense: bool) -> tuple[Any, dict[str, Any]]:
+             dense: bool, compiled: bool = False) -> tuple[Any, dict[str, Any]]:
     """Run SB on the symmetric couplings ``J`` (host SciPy CSR, no field) on ``ctx``.
 
     Returns:
@@ -129,44 +200,45 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
     """
     xp = ctx.xp
     n, R = J.shape[0], options.num_replicas
-    Jd = ctx.asarray(J.toarray().astype(np.float32)) if dense else ctx.csr(J, np.float32)
+    discrete = options.variant in ("dsb", "hdsb")
+    if compiled:
+        from backends.gpu import sb_kernels  # imports numba
+    if compiled and not dense:
+        Jd = J.astype(np.float32)  # host CSR, read by the compiled kernel
+    else:
+        Jd = ctx.asarray(J.toarray().astype(np.float32)) if dense else ctx.csr(J, np.float32)
+    bits = None
+    if compiled and dense and discrete:  # None unless all couplings share one magnitude
+        bits = sb_kernels.pack_couplings(J, dense=Jd)
     sq = J.data.astype(np.float64) ** 2
     sigma = math.sqrt(sq.sum() / max(n * (n - 1), 1))
     c0 = options.c0 or (0.5 / (math.sqrt(n) * sigma) if sigma > 0 else 1.0)
     rho = 1.1 * spectral_radius(xp, Jd, iterations=10, seed=seed)  # margin: power iteration is a lower bound
+    if bits is not None:
+        Jd = None  # the packed words replace the float matrix
     a0 = 1.0
     omega = math.sqrt(a0 * (a0 + c0 * rho))
     dt = options.dt or min(GOTO_DT, 1.8 / omega)
     steps = options.num_steps or auto_steps(n)
-    discrete = options.variant in ("dsb", "hdsb")
     heat = options.heat if options.variant in ("hdsb", "hbsb") else 0.0
 
     rng = np.random.default_rng(seed)  # host RNG: identical start on every device
     X = ctx.asarray(rng.uniform(-0.1, 0.1, (n, R)), dtype=xp.float32)
     Y = ctx.asarray(rng.uniform(-0.1, 0.1, (n, R)), dtype=xp.float32)
-    T = xp.empty_like(X)
+    keep = 1.0 + heat * dt
+    advance, product = _stepper(ctx, Jd, bits, X, Y, compiled, dense, discrete, a0, dt, c0,
+                                keep, steps)
     start = time.perf_counter()
     deadline = None if options.time_limit is None else start + options.time_limit
     last_signs = None
     settled = 0
     stopped_early = timed_out = False
     step = 0
-    for step in range(1, steps + 1):
-        a = a0 * (step - 1) / steps
-        F = Jd @ (xp.sign(X) if discrete else X)
-        if heat:
-            Y *= 1.0 + heat * dt
-        # y += dt * (-(a0 - a) x - c0 J x): the BQM minimises s^T J s / 2, Goto maximises
-        xp.multiply(X, -dt * (a0 - a), out=T)
-        Y += T
-        F *= -c0 * dt
-        Y += F
-        xp.multiply(Y, a0 * dt, out=T)
-        X += T
-        wall = xp.abs(X) > 1.0
-        xp.clip(X, -1.0, 1.0, out=X)
-        Y *= ~wall
-        if step % options.check_every == 0 and step < steps:
+    while step < steps:
+        count = min(options.check_every, steps - step)
+        advance(step, count)
+        step += count
+        if step < steps:
             if deadline is not None:
                 ctx.synchronize()
                 if time.perf_counter() >= deadline:
@@ -187,6 +259,7 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
     stats = {"variant": options.variant, "steps_run": step, "num_steps": steps, "dt": dt,
              "c0": c0, "spectral_radius": rho / 1.1, "early_stopped": stopped_early,
              "time_limit_hit": timed_out, "couplings": "dense" if dense else "csr",
+             "kernel": "compiled" if compiled else "array", "product": product,
              "dynamics_s": time.perf_counter() - start}
     return S, stats
 
@@ -213,6 +286,7 @@ class SBBackend(SamplerBackend):
         assert isinstance(options, SBOptions)
         start = time.perf_counter()
         ctx = arrays.select(options.device)
+        compiled = _use_compiled(ctx, options.kernel)
         ising = IsingArrays.from_bqm(model)
         n = ising.num_variables
         info: dict[str, Any] = {"device": ctx.device, "array_module": ctx.module_name,
@@ -224,7 +298,7 @@ class SBBackend(SamplerBackend):
         field = bool(np.any(ising.h))
         J = ising.with_auxiliary_spin() if field else ising.J
         dense = use_dense(ising, options.couplings)
-        S, stats = simulate(ctx, J, options, seed, dense)
+        S, stats = simulate(ctx, J, options, seed, dense, compiled)
         if field:  # read the answer in the auxiliary spin's gauge
             S = S[:n] * S[n]
         xp = ctx.xp

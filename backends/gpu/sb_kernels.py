@@ -1,0 +1,234 @@
+"""Compiled CPU kernels (numba) for ``sb``: fused SB steps, and the exact bit-packed product.
+
+The NumPy path of ``sb`` spends a step on one product ``J @ X`` plus a chain of
+element-wise temporaries. On the CPU two things do better, and both are hand-written here
+because no library offers them:
+
+* **Bit-packed product** (dense models whose couplings share one magnitude ``c``, as on
+  +-1 complete graphs and unweighted G-set graphs): dSB multiplies ``J`` by ``sign(x)``,
+  so with the signs of row ``i`` of ``J`` and of one replica packed into 64-bit words,
+  ``sum_j J_ij s_j = c * (nnz_i - 2 * popcount((Jbits_i ^ Sbits) & mask_i))``, exactly
+  (integers, no rounding). A ``(n, n)`` float32 product becomes ``n * R * ceil(n / 64)``
+  XOR/AND/popcount word operations.
+* **Fused CSR step** (sparse models): one compiled pass per step over the CSR rows computes
+  every replica's local field and advances ``(x, y)`` in place, instead of a sparse product
+  and about ten NumPy temporaries.
+
+Both kernels run whole chunks of steps per call (the caller checks its time limit and
+early stopping between chunks), rows spread over CPU threads (``prange``). A spin whose
+position is exactly 0 counts as +1 here (``x >= 0``), as in the final readout.
+
+numba is optional (the ``fast`` extra) and imported by this module, which ``sb`` imports
+only when :func:`backends.gpu.kernels.available` says numba is there; the kernels compile
+on first use and are cached on disk.
+
+Examples:
+    >>> import numpy as np, scipy.sparse as sp
+    >>> J = sp.csr_matrix(np.array([[0, 1, -1], [1, 0, 0], [-1, 0, 0]], dtype=float))
+    >>> bits = pack_couplings(J)
+    >>> bits.scale, bits.nnz.tolist()
+    (1.0, [2, 1, 1])
+    >>> S = np.array([[1, -1, 1], [-1, -1, 1]], dtype=np.float32).T  # two replicas
+    >>> bits_product(bits, pack_signs(S)).tolist() == (J @ S).tolist()
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit, prange, types
+from numba.extending import intrinsic
+
+from backends.gpu.kernels import prefer_workqueue
+
+prefer_workqueue()  # see backends.gpu.kernels: OpenMP barriers collapse on a shared CPU
+
+__all__ = ["BitCouplings", "pack_couplings", "pack_signs", "bits_product", "run_bits", "run_csr"]
+
+
+@dataclass(frozen=True)
+class BitCouplings:
+    """Couplings ``J = scale * sign(J)`` packed into 64-bit words, one row of words per row.
+
+    Attributes:
+        jbits: ``(n, W)`` uint64; bit ``j % 64`` of word ``j // 64`` is set where ``J_ij > 0``.
+        mask: ``(n, W)`` uint64; set where ``J_ij != 0``.
+        nnz: ``(n,)`` int64, non-zeros per row.
+        scale: the common magnitude ``c`` of the non-zero couplings.
+    """
+
+    jbits: np.ndarray
+    mask: np.ndarray
+    nnz: np.ndarray
+    scale: float
+
+    @property
+    def words(self) -> int:
+        return int(self.jbits.shape[1])
+
+
+def _pack_rows(dense_bool: np.ndarray) -> np.ndarray:
+    """``(m, n)`` booleans as ``(m, ceil(n / 64))`` uint64 words, bit ``j % 64`` little-endian."""
+    m, n = dense_bool.shape
+    W = (n + 63) // 64
+    padded = np.zeros((m, W * 64), dtype=bool)
+    padded[:, :n] = dense_bool
+    packed = np.packbits(padded, axis=1, bitorder="little")  # (m, 8 W) bytes
+    return np.ascontiguousarray(packed).view("<u8").astype(np.uint64, copy=False).reshape(m, W)
+
+
+def single_magnitude(J: Any) -> float | None:
+    """The common ``|J_ij|`` of a CSR matrix's non-zeros, or None if they differ (or none)."""
+    data = np.abs(J.data[J.data != 0])
+    if data.size == 0 or not np.all(data == data[0]):
+        return None
+    return float(data[0])
+
+
+def pack_couplings(J: Any, dense: np.ndarray | None = None) -> BitCouplings | None:
+    """Pack a SciPy CSR ``J`` whose non-zeros share one magnitude; else None.
+
+    ``dense``, when given, is ``J`` as a dense array (packed from directly, faster).
+    """
+    scale = single_magnitude(J)
+    if scale is None:
+        return None
+    if dense is not None:
+        nz = dense != 0
+        return BitCouplings(_pack_rows(dense > 0), _pack_rows(nz),
+                            nz.sum(axis=1, dtype=np.int64), scale)
+    J = J.tocsr()
+    J.eliminate_zeros()
+    n = J.shape[0]
+    pos = np.zeros((n, n), dtype=bool)
+    nz = np.zeros((n, n), dtype=bool)
+    rows = np.repeat(np.arange(n), np.diff(J.indptr))
+    nz[rows, J.indices] = True
+    pos[rows, J.indices] = J.data > 0
+    return BitCouplings(_pack_rows(pos), _pack_rows(nz), np.diff(J.indptr).astype(np.int64), scale)
+
+
+def pack_signs(X: np.ndarray) -> np.ndarray:
+    """Signs of the replicas in the columns of ``X`` (``(n, R)``) as ``(R, W)`` uint64 words.
+
+    Bit ``j`` of replica ``r`` is set where ``X[j, r] >= 0`` (spin +1).
+    """
+    return _pack_rows(np.asarray(X).T >= 0)
+
+
+@intrinsic
+def _popcount(typingctx, x):  # LLVM's ctpop: one POPCNT (or a vectorised lookup)
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+
+    return sig, codegen
+
+
+@njit(parallel=True, cache=True)
+def _product(jbits, mask, nnz, scale, sbits, out):  # pragma: no cover - compiled
+    n, W = jbits.shape
+    R = sbits.shape[0]
+    for i in prange(n):
+        for r in range(R):
+            acc = np.uint64(0)
+            for k in range(W):
+                acc += _popcount((jbits[i, k] ^ sbits[r, k]) & mask[i, k])
+            out[i, r] = scale * (nnz[i] - 2 * np.int64(acc))
+    return out
+
+
+@njit(inline="always")
+def _advance(X, Y, F, keep, drift, kick, move, i, r):
+    # y <- keep * y - drift * x - kick * f;  x <- x + move * y;  inelastic walls at |x| = 1
+    y = keep * Y[i, r] - drift * X[i, r] - kick * F[i, r]
+    x = X[i, r] + move * y
+    X[i, r] = min(max(x, np.float32(-1.0)), np.float32(1.0))
+    Y[i, r] = np.float32(0.0) if np.abs(x) > np.float32(1.0) else y
+    return X[i, r]
+
+
+@njit(parallel=True, cache=True)
+def _bits_steps(jbits, mask, nnz, scale, X, Y, sbits, F, first, count, total, a0, dt, c0,
+               keep):  # pragma: no cover - compiled
+    n, R = X.shape
+    W = jbits.shape[1]
+    kick = np.float32(c0 * dt * scale)
+    move = np.float32(a0 * dt)
+    keep = np.float32(keep)
+    for t in range(count):
+        drift = np.float32(dt * (a0 - a0 * (first + t) / total))
+        for i in prange(n):  # exact +-1 product: disagreeing signs counted by popcount
+            for r in range(R):
+                acc = np.uint64(0)
+                for k in range(W):
+                    acc += _popcount((jbits[i, k] ^ sbits[r, k]) & mask[i, k])
+                F[i, r] = np.float32(nnz[i] - 2 * np.int64(acc))
+        for i in prange(n):
+            for r in range(R):
+                _advance(X, Y, F, keep, drift, kick, move, i, r)
+        for w in prange(W):  # repack the signs, one word per (replica, block of 64 rows)
+            for r in range(R):
+                word = np.uint64(0)
+                for i in range(64 * w, min(64 * w + 64, n)):
+                    if X[i, r] >= 0:
+                        word |= np.uint64(1) << np.uint64(i - 64 * w)
+                sbits[r, w] = word
+    return sbits
+
+
+@njit(parallel=True, cache=True)
+def _csr_steps(indptr, indices, data, X, Y, src, F, discrete, first, count, total, a0, dt,
+              c0, keep):  # pragma: no cover - compiled
+    n, R = X.shape
+    kick = np.float32(c0 * dt)
+    move = np.float32(a0 * dt)
+    keep = np.float32(keep)
+    for t in range(count):
+        drift = np.float32(dt * (a0 - a0 * (first + t) / total))
+        for i in prange(n):
+            for r in range(R):
+                F[i, r] = 0.0
+            for k in range(indptr[i], indptr[i + 1]):
+                j = indices[k]
+                d = data[k]
+                for r in range(R):
+                    F[i, r] += d * src[j, r]
+        for i in prange(n):
+            for r in range(R):
+                x = _advance(X, Y, F, keep, drift, kick, move, i, r)
+                if discrete:
+                    src[i, r] = np.float32(1.0) if x >= 0 else np.float32(-1.0)
+                else:
+                    src[i, r] = x
+    return X
+
+
+def bits_product(bits: BitCouplings, sbits: np.ndarray) -> np.ndarray:
+    """``J @ S`` (``(n, R)`` float64) from packed couplings and packed replica signs, exactly."""
+    out = np.empty((bits.jbits.shape[0], sbits.shape[0]), dtype=np.float64)
+    return _product(bits.jbits, bits.mask, bits.nnz, float(bits.scale),
+                    np.ascontiguousarray(sbits, dtype=np.uint64), out)
+
+
+def run_bits(bits: BitCouplings, X: np.ndarray, Y: np.ndarray, sbits: np.ndarray, first: int,
+             count: int, total: int, a0: float, dt: float, c0: float, keep: float) -> None:
+    """Advance dSB by ``count`` steps in place (``X``, ``Y``: ``(n, R)`` float32; ``sbits``:
+    packed signs of ``X``). Step ``first + t`` of ``total`` sets the pump; ``keep`` is the
+    momentum factor (1 + heat * dt for the heated variant)."""
+    F = np.empty(X.shape, dtype=np.float32)
+    _bits_steps(bits.jbits, bits.mask, bits.nnz, float(bits.scale), X, Y, sbits, F,
+                   first, count, total, a0, dt, c0, keep)
+
+
+def run_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, X: np.ndarray,
+            Y: np.ndarray, src: np.ndarray, F: np.ndarray, discrete: bool, first: int,
+            count: int, total: int, a0: float, dt: float, c0: float, keep: float) -> None:
+    """Advance SB by ``count`` steps in place over CSR couplings; ``src`` holds what the
+    product reads (``sign(X)`` for dSB, ``X`` for bSB) and ``F`` is scratch, both ``(n, R)``."""
+    _csr_steps(indptr, indices, data, X, Y, src, F, discrete, first, count, total, a0, dt,
+                   c0, keep)
