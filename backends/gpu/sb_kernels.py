@@ -15,7 +15,9 @@ because no library offers them:
   and about ten NumPy temporaries.
 
 Both kernels run whole chunks of steps per call (the caller checks its time limit and
-early stopping between chunks), rows spread over CPU threads (``prange``). A spin whose
+early stopping between chunks), rows spread over CPU threads (``prange``) in a single
+parallel region per step: on a shared CPU every region waits for its slowest thread, so
+the product, the update and the sign packing are fused rather than run as three. A spin whose
 position is exactly 0 counts as +1 here (``x >= 0``), as in the final readout.
 
 numba is optional (the ``fast`` extra) and imported by this module, which ``sb`` imports
@@ -153,8 +155,8 @@ def _advance(X, Y, F, keep, drift, kick, move, i, r):
 
 
 @njit(parallel=True, cache=True)
-def _bits_steps(jbits, mask, nnz, scale, X, Y, sbits, F, first, count, total, a0, dt, c0,
-               keep):  # pragma: no cover - compiled
+def _bits_steps(jbits, mask, nnz, scale, X, Y, sbits, snew, F, first, count, total, a0, dt, c0,
+                keep):  # pragma: no cover - compiled
     n, R = X.shape
     W = jbits.shape[1]
     kick = np.float32(c0 * dt * scale)
@@ -162,49 +164,56 @@ def _bits_steps(jbits, mask, nnz, scale, X, Y, sbits, F, first, count, total, a0
     keep = np.float32(keep)
     for t in range(count):
         drift = np.float32(dt * (a0 - a0 * (first + t) / total))
-        for i in prange(n):  # exact +-1 product: disagreeing signs counted by popcount
-            for r in range(R):
-                acc = np.uint64(0)
-                for k in range(W):
-                    acc += _popcount((jbits[i, k] ^ sbits[r, k]) & mask[i, k])
-                F[i, r] = np.float32(nnz[i] - 2 * np.int64(acc))
-        for i in prange(n):
-            for r in range(R):
-                _advance(X, Y, F, keep, drift, kick, move, i, r)
-        for w in prange(W):  # repack the signs, one word per (replica, block of 64 rows)
+        # one parallel region per step: block w (rows 64w..64w+63) reads the old signs and
+        # writes word w of every replica's new signs, so blocks never share a word
+        for w in prange(W):
+            end = min(64 * w + 64, n)
+            for i in range(64 * w, end):
+                for r in range(R):  # exact +-1 product: disagreeing signs counted by popcount
+                    acc = np.uint64(0)
+                    for k in range(W):
+                        acc += _popcount((jbits[i, k] ^ sbits[r, k]) & mask[i, k])
+                    F[i, r] = np.float32(nnz[i] - 2 * np.int64(acc))
+                for r in range(R):
+                    _advance(X, Y, F, keep, drift, kick, move, i, r)
             for r in range(R):
                 word = np.uint64(0)
-                for i in range(64 * w, min(64 * w + 64, n)):
+                for i in range(64 * w, end):
                     if X[i, r] >= 0:
                         word |= np.uint64(1) << np.uint64(i - 64 * w)
-                sbits[r, w] = word
+                snew[r, w] = word
+        sbits[:, :] = snew
     return sbits
 
 
 @njit(parallel=True, cache=True)
-def _csr_steps(indptr, indices, data, X, Y, src, F, discrete, first, count, total, a0, dt,
-              c0, keep):  # pragma: no cover - compiled
+def _csr_steps(indptr, indices, data, X, Y, src, spare, F, discrete, first, count, total, a0,
+               dt, c0, keep):  # pragma: no cover - compiled
     n, R = X.shape
     kick = np.float32(c0 * dt)
     move = np.float32(a0 * dt)
     keep = np.float32(keep)
+    old = src
+    new = spare
     for t in range(count):
         drift = np.float32(dt * (a0 - a0 * (first + t) / total))
-        for i in prange(n):
+        for i in prange(n):  # one parallel region per step: rows read old, write new
             for r in range(R):
                 F[i, r] = 0.0
             for k in range(indptr[i], indptr[i + 1]):
                 j = indices[k]
                 d = data[k]
                 for r in range(R):
-                    F[i, r] += d * src[j, r]
-        for i in prange(n):
+                    F[i, r] += d * old[j, r]
             for r in range(R):
                 x = _advance(X, Y, F, keep, drift, kick, move, i, r)
                 if discrete:
-                    src[i, r] = np.float32(1.0) if x >= 0 else np.float32(-1.0)
+                    new[i, r] = np.float32(1.0) if x >= 0 else np.float32(-1.0)
                 else:
-                    src[i, r] = x
+                    new[i, r] = x
+        old, new = new, old
+    if count % 2 == 1:
+        src[:, :] = spare
     return X
 
 
@@ -221,8 +230,8 @@ def run_bits(bits: BitCouplings, X: np.ndarray, Y: np.ndarray, sbits: np.ndarray
     packed signs of ``X``). Step ``first + t`` of ``total`` sets the pump; ``keep`` is the
     momentum factor (1 + heat * dt for the heated variant)."""
     F = np.empty(X.shape, dtype=np.float32)
-    _bits_steps(bits.jbits, bits.mask, bits.nnz, float(bits.scale), X, Y, sbits, F,
-                   first, count, total, a0, dt, c0, keep)
+    _bits_steps(bits.jbits, bits.mask, bits.nnz, float(bits.scale), X, Y, sbits,
+                np.empty_like(sbits), F, first, count, total, a0, dt, c0, keep)
 
 
 def run_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, X: np.ndarray,
@@ -230,5 +239,5 @@ def run_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, X: np.nda
             count: int, total: int, a0: float, dt: float, c0: float, keep: float) -> None:
     """Advance SB by ``count`` steps in place over CSR couplings; ``src`` holds what the
     product reads (``sign(X)`` for dSB, ``X`` for bSB) and ``F`` is scratch, both ``(n, R)``."""
-    _csr_steps(indptr, indices, data, X, Y, src, F, discrete, first, count, total, a0, dt,
-                   c0, keep)
+    _csr_steps(indptr, indices, data, X, Y, src, np.empty_like(src), F, discrete, first, count,
+               total, a0, dt, c0, keep)
