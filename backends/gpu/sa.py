@@ -14,9 +14,14 @@ every replica advanced together. Two kernels compute the same dynamics:
 
 ``kernel="auto"`` takes ``vectorized`` on a GPU and ``compiled`` on the CPU when numba is
 installed. Both draw their randomness from the seed, per replica, so runs repeat exactly.
-The default ``beta_range`` follows dwave-samplers: hot enough to flip the stiffest spin
-with probability 1/2, cold enough that all the spins with the weakest bias together flip
-with probability 1/100 on the last sweep (so the cold end scales with their number).
+The default ``beta_range``: cold enough that all the spins with the weakest bias together
+flip with probability 1/100 on the last sweep (dwave-samplers' rule, so the cold end
+scales with their number); hot enough that a spin under the *typical* field of a random
+state (the root mean square of ``sqrt(sum_j J_ij^2 + h_i^2)``) flips with probability 1/2.
+dwave-samplers starts where the *stiffest* spin, all its biases aligned, flips with
+probability 1/2: 10x hotter on G55, 45x on a +-1 complete graph, and those sweeps are
+spent above the mixing point (on G55, 1024 sweeps of 2 replicas reached 99.5 % of the
+best-known cut in 4 of 4 seeds from the typical-field start, 1 of 4 from the stiffest).
 Parallel tempering is not included: on the benchmark graphs it did not pay over restarts
 at equal time in trials, and would complicate time limits.
 
@@ -96,7 +101,10 @@ def beta_schedule(ising: IsingArrays, options: GPUSAOptions) -> np.ndarray:
         lo, hi = options.beta_range
     else:
         absJ = abs(ising.J)
-        stiff = 2.0 * float(np.max(np.asarray(absJ.sum(axis=1)).ravel() + np.abs(ising.h)))
+        # hot end: a spin under the typical field of a random state (root mean square over
+        # spins of sqrt(sum_j J_ij^2 + h_i^2)) flips with probability 1/2
+        squares = np.asarray(ising.J.multiply(ising.J).sum(axis=1)).ravel() + ising.h ** 2
+        typical = 2.0 * math.sqrt(float(squares.mean())) if squares.size else 0.0
         # per spin, the smallest non-zero bias acting on it (its row of J, and h)
         rows = absJ.tocsr()
         rows.data[rows.data == 0] = np.inf
@@ -107,7 +115,7 @@ def beta_schedule(ising: IsingArrays, options: GPUSAOptions) -> np.ndarray:
         hs = np.abs(ising.h)
         weakest_row = np.minimum(weakest_row, np.where(hs > 0, hs, np.inf))
         finite = weakest_row[np.isfinite(weakest_row)]
-        lo = math.log(2.0) / stiff if stiff > 0 else 0.1
+        lo = math.log(2.0) / typical if typical > 0 else 0.1
         if finite.size:
             # the spins with the smallest gap may each be excited at the end: the cold end
             # keeps their total excitation rate at 1/100 (dwave-samplers' rule, T scaled with N)

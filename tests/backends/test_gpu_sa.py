@@ -57,25 +57,26 @@ def test_colour_classes_are_a_proper_colouring(seed: int) -> None:
 def test_beta_schedule_follows_the_biases() -> None:
     m = IsingArrays.from_bqm(maxcut_bqm(generate_graph(seed=0, size=30, kind="regular", degree=4)))
     betas = beta_schedule(m, GPUSAOptions(num_sweeps=50))
-    # stiffest spin: 4 couplings of 1/2 -> max |delta E| = 4; weakest gap 2 * 1/2 = 1, shared
-    # by all 30 spins: their total excitation rate on the last sweep is 1/100
-    assert betas[0] == pytest.approx(np.log(2) / 4) and betas[-1] == pytest.approx(np.log(3000))
+    # typical field: sqrt(4 couplings * (1/2)^2) = 1 -> |delta E| = 2; weakest gap 2 * 1/2 = 1,
+    # shared by all 30 spins: their total excitation rate on the last sweep is 1/100
+    assert betas[0] == pytest.approx(np.log(2) / 2) and betas[-1] == pytest.approx(np.log(3000))
     assert np.all(np.diff(betas) > 0) and len(betas) == 50
-    # dwave-samplers' rule, recomputed from the model's dicts, on weighted models
+    # both rules recomputed from the model's dicts, on weighted models
     for bqm in (maxcut_bqm(generate_graph(seed=1, size=40, kind="erdos", p=0.2, weights="uniform")),
                 random_bqm(12, "SPIN", seed=3)):
         h, J, _ = bqm.to_ising()
-        total = {v: abs(h.get(v, 0.0)) for v in bqm.variables}
+        squares = {v: h.get(v, 0.0) ** 2 for v in bqm.variables}
         weakest = {v: abs(h[v]) for v in h if h[v] != 0}
         for (u, v), w in J.items():
             for k in (u, v):
-                total[k] += abs(w)
+                squares[k] += w * w
                 if w != 0:
                     weakest[k] = min(abs(w), weakest.get(k, np.inf))
         smallest = min(weakest.values())
         count = sum(w == smallest for w in weakest.values())
         ours = beta_schedule(IsingArrays.from_bqm(bqm), GPUSAOptions(num_sweeps=2))
-        assert ours[0] == pytest.approx(np.log(2) / (2 * max(total.values())))
+        typical = np.sqrt(np.mean(list(squares.values())))
+        assert ours[0] == pytest.approx(np.log(2) / (2 * typical))
         assert ours[1] == pytest.approx(np.log(count / 0.01) / (2 * smallest))
     lin = beta_schedule(m, GPUSAOptions(num_sweeps=5, schedule="linear", beta_range=(0.5, 2.5)))
     assert lin.tolist() == [0.5, 1.0, 1.5, 2.0, 2.5]
