@@ -8,7 +8,10 @@ Modules:
 * :mod:`backends.gpu.ising` -- BQM to dense/CSR Ising arrays, batched greedy descent;
 * :mod:`backends.gpu.sb` -- the ``sb`` backend (bSB, dSB and heated variants);
 * :mod:`backends.gpu.sa` -- the ``gpu-sa`` backend (Metropolis annealing of many replicas);
-* :mod:`backends.gpu.kernels` -- compiled CPU kernels (numba), used when numba is installed.
+* :mod:`backends.gpu.kernels` -- compiled CPU kernels (numba) of ``gpu-sa``, used when numba
+  is installed, and the choice of numba's threading layer;
+* :mod:`backends.gpu.sb_kernels` -- compiled CPU kernels of ``sb``: the exact bit-packed
+  dSB product and fused CSR steps (imported only when numba is installed).
 
 Nothing heavy is imported here: the registry imports the backend modules to list them.
 """

@@ -15,9 +15,11 @@ matrix-matrix product ``J @ X`` per step, in float32, with ``J`` dense or CSR (S
 ``cupyx``). On the CPU with numba installed (``kernel="auto"``), compiled kernels
 (:mod:`backends.gpu.sb_kernels`) replace that array code: dSB on dense couplings that all
 share one magnitude (+-1 complete graphs, unweighted G-set) uses an exact bit-packed
-product (XOR + popcount), other sparse models a fused CSR step; ``info["product"]`` says
-which ran (``bits``, ``csr``, ``gemm`` or ``spmm``). Linear biases ride on an auxiliary spin coupled to every variable (the answer is
-read in its gauge); BINARY models are solved as SPIN and mapped back.
+product (XOR + popcount), sparse models (every variant) a fused CSR step; dense models with
+several coupling magnitudes, and bSB on dense ones, keep the float32 GEMM.
+``info["product"]`` says which ran (``bits``, ``csr``, ``gemm`` or ``spmm``). Linear biases ride on an
+auxiliary spin coupled to every variable (the answer is read in its gauge); BINARY models
+are solved as SPIN and mapped back.
 
 Automatic defaults, no hand tuning (written here because no library offers them):
 
