@@ -101,14 +101,29 @@ def read_json_file(path: Path) -> Any:
 
     Use cases check that the file exists first, with their own hint of what to give.
     """
+    return parse_json_text(Path(path).read_text(), path)
+
+
+def parse_json_text(text: str, source: Any) -> Any:
+    """Parse JSON read from ``source``; invalid JSON raises InstanceFormatError naming the
+    source and the line.
+
+    Examples:
+        >>> parse_json_text('{"a": 1}', "x.json")
+        {'a': 1}
+        >>> parse_json_text('{"a": }', "x.json")
+        Traceback (most recent call last):
+        ...
+        hybrid.errors.InstanceFormatError: x.json, line 1: invalid JSON: Expecting value
+    """
     import json
 
     from hybrid.errors import InstanceFormatError
 
     try:
-        return json.loads(Path(path).read_text())
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InstanceFormatError(f"{path}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
+        raise InstanceFormatError(f"{source}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
 
 
 def parse_generate_spec(spec: str) -> dict[str, Any] | None:

@@ -28,13 +28,13 @@ Examples:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from hybrid.usecase import read_json_file
 from hybrid.errors import InstanceError, InstanceFormatError
 
 __all__ = ["FraudInstance", "generate_instance", "load_instance", "from_arrays"]
@@ -189,10 +189,7 @@ def load_instance(source: str | Path, **params: Any) -> FraudInstance:
             raise InstanceError(f"{path}: unknown parameter(s) {sorted(unknown)}; CSV files "
                                 f"take {', '.join(sorted(csv_keys))}")
         return _read_csv(path, **params)
-    try:
-        spec = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InstanceFormatError(f"{path}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    spec = read_json_file(path)
     if not isinstance(spec, dict) or ("generate" in spec) == ("csv" in spec):
         raise InstanceFormatError(f"{path}: expected an object with exactly one of 'generate' "
                                   '(e.g. {"generate": {"n_samples": 3000, "fraud_rate": 0.03}}) '

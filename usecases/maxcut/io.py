@@ -20,7 +20,6 @@ Examples:
 from __future__ import annotations
 
 import csv
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from hybrid.usecase import read_json_file
 from hybrid.data import data_dir
 from hybrid.errors import InstanceError, InstanceFormatError
 
@@ -161,11 +161,7 @@ def parse_rudy(text: str, *, name: str = "graph", source: str = "<text>") -> Max
 
 
 def _parse_json(path: Path) -> MaxCutInstance:
-    text = path.read_text()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InstanceFormatError(f"{path}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    data = read_json_file(path)
     if not isinstance(data, dict) or "edges" not in data:
         raise InstanceFormatError(f"{path}: expected an object with an 'edges' list, "
                                   'e.g. {"edges": [[0, 1, 1.0], [1, 2]]}')

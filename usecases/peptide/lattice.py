@@ -29,7 +29,6 @@ Examples:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from hybrid.usecase import parse_json_text
 from hybrid.errors import InstanceError, InstanceFormatError
 
 __all__ = ["LATTICES", "PeptideInstance", "FoldCheck", "parse_instance", "load_instance",
@@ -157,10 +157,7 @@ def load_instance(source: str | Path, **params: Any) -> PeptideInstance:
                             '{"sequence": "HPPHHPHH", "lattice": "square"} or the sequence itself)')
     text = path.read_text()
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InstanceFormatError(f"{path}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
+        data = parse_json_text(text, path)
         inst = parse_instance(data, source=str(path), **params)
         if "name" not in params and not isinstance(data.get("name"), str):
             inst = PeptideInstance(inst.sequence, inst.lattice, path.stem, str(path), inst.meta)

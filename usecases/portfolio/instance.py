@@ -37,7 +37,6 @@ Examples:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from hybrid.usecase import read_json_file
 from hybrid.errors import InstanceError, InstanceFormatError
 
 __all__ = ["PortfolioInstance", "load_instance", "validate_model", "PSD_TOLERANCE"]
@@ -243,9 +243,5 @@ def load_instance(source: str | Path, **params: Any) -> PortfolioInstance:
         from usecases.portfolio.prices import instance_from_csv
 
         return instance_from_csv(path, **params)
-    text = path.read_text()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InstanceFormatError(f"{path}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    data = read_json_file(path)
     return PortfolioInstance.from_dict(data, source=str(path), **params)
