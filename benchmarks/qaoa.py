@@ -130,7 +130,7 @@ def speed(sizes: list[int], aer_max: int, repeats: int) -> list[dict]:
                 continue
             sim = DiagonalQAOASimulator(bqm, engine=engine)
             sim.expectation(g, b)  # warm-up (numba compile, buffers)
-            row[engine], row[engine + "_value"] = timed(lambda: sim.expectation(g, b), repeats)
+            row[engine], row[engine + "_value"] = timed(lambda s=sim: s.expectation(g, b), repeats)
             del sim
         if n <= aer_max:
             ev = AerQAOAEvaluator(bqm, seed=1, p=2)
@@ -143,8 +143,8 @@ def speed(sizes: list[int], aer_max: int, repeats: int) -> list[dict]:
 
 
 def copy_bandwidth() -> float:
-    """Bytes per second of a 512 MiB in-place scale (read + write), median of 5, 2 threads
-    not assumed: NumPy runs it on one core, like a STREAM 'scale' on one thread."""
+    """Bytes per second of an in-place scale of 512 MiB (read + write), median of 5; NumPy
+    runs it on one core, like a single-thread STREAM 'scale'."""
     a = np.ones(2 ** 26)
     a *= 1.0
     times = []

@@ -25,8 +25,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["low_sweep", "high_sweep", "fill", "energy", "probabilities", "combine", "histogram",
-           "expect_table", "expect_cost"]
+__all__ = ["low_sweep", "high_sweep", "fill", "energy", "probabilities", "combine", "histogram"]
 
 
 @numba.njit(cache=True, fastmath=True, inline="always")
@@ -183,7 +182,7 @@ def high_sweep(re: np.ndarray, im: np.ndarray, lo: int, nb: int, mix: np.ndarray
 @numba.njit(parallel=True, cache=True)
 def energy(re: np.ndarray, im: np.ndarray, table_mode: bool, idx: np.ndarray,
            levels: np.ndarray, cost: np.ndarray) -> float:  # pragma: no cover - compiled
-    """``sum_k |psi_k|^2 C_k`` from the split state."""
+    """``sum_k |psi_k|^2 C_k``; ``re``/``im`` are the split state or a complex state's views."""
     total = 0.0
     if table_mode:
         for k in numba.prange(re.size):
@@ -216,22 +215,6 @@ def combine(re: np.ndarray, im: np.ndarray) -> np.ndarray:  # pragma: no cover -
     for k in numba.prange(re.size):
         out[k] = complex(re[k], im[k])
     return out
-
-
-@numba.njit(parallel=True, cache=True)
-def expect_table(psi: np.ndarray, idx: np.ndarray, levels: np.ndarray) -> float:  # pragma: no cover
-    total = 0.0
-    for k in numba.prange(psi.size):
-        total += (psi[k].real ** 2 + psi[k].imag ** 2) * levels[idx[k]]
-    return total
-
-
-@numba.njit(parallel=True, cache=True)
-def expect_cost(psi: np.ndarray, cost: np.ndarray) -> float:  # pragma: no cover
-    total = 0.0
-    for k in numba.prange(psi.size):
-        total += (psi[k].real ** 2 + psi[k].imag ** 2) * cost[k]
-    return total
 
 
 @numba.njit(cache=True)

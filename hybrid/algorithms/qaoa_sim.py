@@ -19,9 +19,9 @@ expectation. This module does what no library does for this special case, by han
   state split into real and imaginary float64 arrays so its loops are SIMD arithmetic;
 * engines: ``numba`` (the fused, parallel CPU kernels above), ``numpy`` (one phase
   product, then, from 16 qubits, the mixers four qubits at a time as a 16 x 16 matrix
-  product over the reshaped state, BLAS) and ``cupy`` (the same code on a CUDA array module, cuBLAS; not
-  measured on a GPU by this project yet). All use complex128, so they agree with Aer's
-  exact estimator to ~1e-12.
+  product over the reshaped state, BLAS) and ``cupy`` (the same code on a CUDA array
+  module, cuBLAS; not yet measured on a GPU). All use complex128, so they agree with
+  Aer's exact estimator to ~1e-12.
 
 Basis index bit ``q`` is qubit ``q`` (Qiskit's order); spins follow
 :mod:`hybrid.algorithms.ising` (bit 1 = spin +1 = binary 1).
@@ -267,10 +267,6 @@ class DiagonalQAOASimulator:
             psi = xp.kron(xp.asarray([np.cos(th / 2), np.sin(th / 2)], dtype=xp.complex128), psi)
         return psi
 
-    def _check_angles(self, gammas: Sequence[float], betas: Sequence[float]) -> None:
-        if len(gammas) != len(betas):
-            raise ValueError("need as many gammas as betas (one of each per layer)")
-
     def evolve(self, gammas: Sequence[float], betas: Sequence[float],
                thetas: np.ndarray | None = None) -> Any:
         """The QAOA state in the engine's own form: a complex array, or ``(re, im)`` (numba).
@@ -280,7 +276,8 @@ class DiagonalQAOASimulator:
         or copy it, before evolving again. :meth:`probabilities`, :meth:`energy_of`,
         :meth:`cvar` and :meth:`sample` take either form.
         """
-        self._check_angles(gammas, betas)
+        if len(gammas) != len(betas):
+            raise ValueError("need as many gammas as betas (one of each per layer)")
         if self.engine == "numba":
             return self._evolve_split(gammas, betas, thetas)
         psi = self.initial_state(thetas)
@@ -396,15 +393,12 @@ class DiagonalQAOASimulator:
         if self.engine == "numba":
             from hybrid.algorithms import _qaoa_kernels as k
 
-            if isinstance(psi, tuple):
-                dummy_i = np.zeros(1, dtype=np.uint16)
-                return float(k.energy(psi[0], psi[1], self.table_mode,
-                                      self._idx if self.table_mode else dummy_i,
-                                      self.levels if self.table_mode else np.zeros(1),
-                                      np.zeros(1) if self.table_mode else self._cost))
-            if self.table_mode:
-                return float(k.expect_table(psi, self._idx, self.levels))
-            return float(k.expect_cost(psi, self._cost))
+            re, im = psi if isinstance(psi, tuple) else (psi.real, psi.imag)
+            table = self.table_mode
+            return float(k.energy(re, im, table,
+                                  self._idx if table else np.zeros(1, dtype=np.uint16),
+                                  self.levels if table else np.zeros(1),
+                                  np.zeros(1) if table else self._cost))
         p = self.probabilities(psi)
         if self.table_mode:
             hist = self.xp.bincount(self._idx, weights=p, minlength=len(self.levels))

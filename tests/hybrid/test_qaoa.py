@@ -238,8 +238,10 @@ def test_numba_split_state_sweep_plans_match_numpy(monkeypatch: pytest.MonkeyPat
     for ref_sim, sim in sims:
         for thetas in (None, warm):
             ref = ref_sim.state(g, b, thetas)
-            np.testing.assert_allclose(sim.state(g, b, thetas), ref, atol=1e-12)
+            psi = sim.state(g, b, thetas)
+            np.testing.assert_allclose(psi, ref, atol=1e-12)
             assert sim.objective(g, b, thetas) == pytest.approx(ref_sim.energy_of(ref), abs=1e-10)
+            assert sim.energy_of(psi) == pytest.approx(ref_sim.energy_of(ref), abs=1e-10)
             assert sim.objective(g, b, thetas, alpha=0.2) == pytest.approx(
                 ref_sim.cvar(ref, 0.2), abs=1e-10)
 
