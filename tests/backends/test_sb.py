@@ -105,6 +105,23 @@ def test_early_stop_and_time_limit() -> None:
     assert r.info["time_limit_hit"] and r.info["steps_run"] < 10 ** 6
 
 
+def test_time_limit_without_num_steps_fills_the_time_with_one_schedule() -> None:
+    # a bipartite torus: every edge cut is the certified optimum
+    g = generate_graph(seed=0, size=144, kind="torus", weights="unit")
+    r = hybrid.solve(maxcut_bqm(g), "sb", seed=1, time_limit=0.6,
+                     options={**CPU, "early_stop": False, "num_replicas": 8})
+    info = r.info
+    assert info["schedule"] == "time-filled"
+    # re-planned from the measured rate: far from the provisional 10^6 steps, and run to the
+    # end of its pump unless the machine slowed down after the plan was fixed
+    assert 40 < info["num_steps"] < 10 ** 6
+    assert info["steps_run"] == info["num_steps"] or info["time_limit_hit"]
+    assert -r.energy == pytest.approx(g.num_edges)
+    fixed = hybrid.solve(maxcut_bqm(g), "sb", seed=1, time_limit=5.0,
+                         options={**CPU, "num_steps": 500})
+    assert fixed.info["schedule"] == "fixed" and fixed.info["num_steps"] == 500
+
+
 def test_same_seed_same_samples_and_info() -> None:
     bqm = maxcut_bqm(generate_graph(seed=2, size=60, kind="regular", degree=4))
     a = hybrid.solve(bqm, "sb", seed=7, options=CPU)
