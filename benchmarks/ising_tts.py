@@ -143,7 +143,7 @@ def filled(backend: Any, bqm: Any, solver: str, budget: float, seed: int,
     ``sb`` fills it itself (``time_limit`` without ``num_steps``). The SA solvers have no
     such option, so their sweep count is planned once per instance (sweeps doubled until a run
     takes a quarter of the budget, then a straight line through the last two runs' wall
-    times) and kept in ``plans``; the planning runs are not part of the budget.
+    times, then rescaled by one run at the planned length) and kept in ``plans``; the planning runs are not part of the budget.
     """
     opts, key = QUALITY[solver]
     if solver == "sb":
@@ -159,7 +159,9 @@ def filled(backend: Any, bqm: Any, solver: str, budget: float, seed: int,
             points.append((effort, t))
         (e1, t1), (e2, t2) = points[-2:] if len(points) > 1 else [(0, 0.0), points[-1]]
         per = max((t2 - t1) / (e2 - e1), 1e-12)
-        plans[solver] = max(1000, int(e2 + (budget - t2) / per))
+        plan = max(1000, int(e2 + (budget - t2) / per))
+        t = backend.solve(bqm, seed=10_100, options={**opts, key: plan}).wall_s  # check
+        plans[solver] = max(1000, int(plan * budget / t))
     r = backend.solve(bqm, seed=seed, options={**opts, key: plans[solver]})
     return -float(r.energy), r.wall_s, plans[solver]
 
