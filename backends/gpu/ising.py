@@ -14,7 +14,8 @@ offers them batched over replicas on both devices:
   iteration (a few matrix-matrix products), used to scale time steps and temperatures;
 * :func:`greedy_descent` -- steepest single-flip descent of many replicas at once, the
   cheap polish applied to the solvers' final states;
-* :func:`energies` -- ``s^T J s / 2 + h^T s`` of every replica.
+* :func:`energies` -- ``s^T J s / 2 + h^T s`` of every replica;
+* :class:`TimeFill` -- the length of a schedule that fills a time limit.
 
 Examples:
     >>> import dimod
@@ -34,11 +35,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from hybrid._optional import lazy_module
+from hybrid.errors import OptionsError
 
 dimod = lazy_module("dimod")
 import numpy as np
 
-__all__ = ["IsingArrays", "spectral_radius", "greedy_descent", "energies", "samples_to_vartype"]
+__all__ = ["IsingArrays", "TimeFill", "check_fill", "spectral_radius", "greedy_descent",
+           "energies", "samples_to_vartype"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,62 @@ class IsingArrays:
         col = scipy.sparse.csr_matrix(self.h.reshape(-1, 1))
         return scipy.sparse.bmat([[self.J, col], [col.T, None]], format="csr",
                                  dtype=float).tocsr() if n else self.J
+
+
+def check_fill(options: Any, length_name: str) -> None:
+    """Reject a ``fill_time_limit`` option that cannot fill anything, before any work.
+
+    Called at the start of a solve, once the time limit is known (a solve's ``time_limit``
+    joins the options after they are first read).
+    """
+    length = getattr(options, length_name)
+    if options.fill_time_limit and options.time_limit is None:
+        raise OptionsError("fill_time_limit=True needs a time limit: pass time_limit=SECONDS")
+    if options.fill_time_limit and length is not None:
+        raise OptionsError(f"fill_time_limit=True picks {length_name} itself; drop "
+                           f"{length_name}={length} or fill_time_limit")
+
+
+class TimeFill:
+    """The length of an annealing schedule (SB steps, SA sweeps): fixed, or filling a time
+    limit.
+
+    Asked to fill (a deadline and no fixed length), the schedule starts provisionally endless (its pump
+    or temperature barely moves) and :meth:`replan` sets the length from the measured rate
+    until ``REPLAN`` of it is done, so it ends ``MARGIN`` of the limit before the deadline.
+    One long schedule is what a fixed budget is best spent on for rare low-energy states,
+    and a fixed schedule cut by the limit ends half-annealed.
+
+    Args:
+        total: a fixed length, or None.
+        deadline: the ``time.perf_counter()`` reading to fill up to; None for a fixed
+            schedule (``total``, else ``default``).
+        limit: the time limit in seconds (sets the margin).
+
+    Examples:
+        >>> plan = TimeFill(None, deadline=10.0, limit=10.0)
+        >>> plan.fill, plan.total > 10 ** 6
+        (True, True)
+        >>> plan.replan(done=100, rate=1000.0, now=1.0)  # 1000 steps/s, 8.7 s left
+        >>> plan.total
+        8800
+    """
+
+    MARGIN = 0.03
+    REPLAN = 0.8
+
+    def __init__(self, total: int | None, deadline: float | None, limit: float | None,
+                 default: int = 1000) -> None:
+        self.fill = total is None and deadline is not None
+        self.total = (10 ** 9 if self.fill else default) if total is None else total
+        self.deadline = deadline
+        self.margin = self.MARGIN * (limit or 0.0)
+
+    def replan(self, done: int, rate: float, now: float) -> None:
+        """Fit what is left to the time left at ``rate`` per second (filling schedules)."""
+        if self.fill and done < self.REPLAN * self.total:
+            left = self.deadline - now - self.margin
+            self.total = max(done + 1, done + int(left * rate))
 
 
 def samples_to_vartype(spins: np.ndarray, vartype: dimod.Vartype) -> np.ndarray:

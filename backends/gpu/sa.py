@@ -13,7 +13,10 @@ every replica advanced together. Two kernels compute the same dynamics:
   with incremental local fields, replicas spread over CPU threads.
 
 ``kernel="auto"`` takes ``vectorized`` on a GPU and ``compiled`` on the CPU when numba is
-installed. Both draw their randomness from the seed, per replica, so runs repeat exactly.
+installed. Both draw their randomness from the seed, per replica, so runs of a fixed
+schedule repeat exactly. With ``fill_time_limit=True``, one schedule fills the time limit
+(:class:`~backends.gpu.ising.TimeFill`): a fixed budget is best spent on one slow anneal,
+and a fixed schedule cut by the limit would end hot.
 The default ``beta_range``: cold enough that all the spins with the weakest bias together
 flip with probability 1/100 on the last sweep (dwave-samplers' rule, so the cold end
 scales with their number); hot enough that a spin under the *typical* field of a random
@@ -46,13 +49,16 @@ dimod = lazy_module("dimod")
 import numpy as np
 
 from backends.gpu import arrays, kernels
-from backends.gpu.ising import IsingArrays, energies, samples_to_vartype
+from backends.gpu.ising import IsingArrays, TimeFill, check_fill, energies, samples_to_vartype
 from hybrid.backend import SamplerBackend
 from hybrid.errors import BackendUnavailableError, OptionsError
 from hybrid.options import BackendOptions
 from hybrid.result import Result
 
-__all__ = ["GPUSABackend", "GPUSAOptions", "beta_schedule", "colour_classes"]
+__all__ = ["GPUSABackend", "GPUSAOptions", "beta_ends", "beta_schedule", "colour_classes",
+           "sweep_betas"]
+
+DEFAULT_SWEEPS = 1000
 
 
 @dataclass(frozen=True)
@@ -61,20 +67,26 @@ class GPUSAOptions(BackendOptions):
 
     Attributes:
         num_replicas: independent annealing runs advanced together.
-        num_sweeps: sweeps over all variables per run.
+        num_sweeps: sweeps over all variables per run; None: 1000 (or as many as fill the
+            time limit, with ``fill_time_limit``).
         beta_range: ``[beta_min, beta_max]``; by default from the model's biases.
         schedule: ``geometric`` or ``linear`` in beta.
         kernel: ``auto``, ``compiled`` (numba, CPU) or ``vectorized`` (colour classes).
-        time_limit: seconds; the schedule is cut at the first check past it.
+        time_limit: seconds of the whole solve; the schedule is cut at the first check past
+            it.
+        fill_time_limit: spend the time limit on one schedule whose number of sweeps follows
+            the measured sweep rate during the first 80 % of the run, so it reaches its cold
+            end by the deadline (needs ``time_limit``, excludes ``num_sweeps``).
         device: ``auto`` (GPU when present), ``cpu`` or ``gpu``.
     """
 
     num_replicas: int = 16
-    num_sweeps: int = 1000
+    num_sweeps: int | None = None
     beta_range: tuple[float, float] | None = None
     schedule: Literal["geometric", "linear"] = "geometric"
     kernel: Literal["auto", "compiled", "vectorized"] = "auto"
     time_limit: float | None = None
+    fill_time_limit: bool = False
     device: Literal["auto", "cpu", "gpu"] = "auto"
 
     def __post_init__(self) -> None:
@@ -88,7 +100,7 @@ class GPUSAOptions(BackendOptions):
 
 
 def beta_schedule(ising: IsingArrays, options: GPUSAOptions) -> np.ndarray:
-    """Inverse temperature of every sweep.
+    """Inverse temperature of every sweep of a fixed schedule (``num_sweeps``, default 1000).
 
     Examples:
         >>> import dimod
@@ -97,6 +109,13 @@ def beta_schedule(ising: IsingArrays, options: GPUSAOptions) -> np.ndarray:
         >>> bool(b[0] < b[-1]), round(float(b[-1]), 3)  # log(2 spins * 100) / (2 * 1)
         (True, 2.649)
     """
+    lo, hi = beta_ends(ising, options)
+    total = options.num_sweeps or DEFAULT_SWEEPS
+    return sweep_betas(lo, hi, options.schedule, np.arange(total), total)
+
+
+def beta_ends(ising: IsingArrays, options: GPUSAOptions) -> tuple[float, float]:
+    """``(beta_min, beta_max)``: ``options.beta_range``, or the defaults from the biases."""
     if options.beta_range is not None:
         lo, hi = options.beta_range
     else:
@@ -124,10 +143,17 @@ def beta_schedule(ising: IsingArrays, options: GPUSAOptions) -> np.ndarray:
             hi = max(math.log(100.0 * count) / (2.0 * smallest), lo)
         else:
             hi = lo
-    n = options.num_sweeps
-    if options.schedule == "linear":
-        return np.linspace(lo, hi, n)
-    return np.geomspace(lo, hi, n)
+    return lo, hi
+
+
+def sweep_betas(lo: float, hi: float, schedule: str, sweeps: np.ndarray,
+                total: int) -> np.ndarray:
+    """Inverse temperatures of the given sweeps of a ``total``-sweep schedule from ``lo`` to
+    ``hi`` (geometric or linear in beta)."""
+    frac = np.asarray(sweeps, dtype=np.float64) / max(total - 1, 1)
+    if schedule == "linear":
+        return lo + (hi - lo) * frac
+    return lo * (hi / lo) ** frac
 
 
 def colour_classes(J: Any) -> list[np.ndarray]:
@@ -154,8 +180,22 @@ def colour_classes(J: Any) -> list[np.ndarray]:
     return [np.array(sorted(grp), dtype=np.int64) for grp in groups]
 
 
+class _Schedule(TimeFill):
+    """The sweeps of one run and their inverse temperatures."""
+
+    def __init__(self, lo: float, hi: float, kind: str, total: int | None,
+                 deadline: float | None, limit: float | None, fill: bool) -> None:
+        super().__init__(total, deadline if fill else None, limit, DEFAULT_SWEEPS)
+        self.deadline = deadline  # a fixed schedule is still cut there
+        self.lo, self.hi, self.kind = lo, hi, kind
+
+    def betas(self, first: int, count: int) -> np.ndarray:
+        return sweep_betas(self.lo, self.hi, self.kind, np.arange(first, first + count),
+                           self.total)
+
+
 def _vectorized(ctx: arrays.ArrayContext, ising: IsingArrays, spins: np.ndarray,
-                betas: np.ndarray, seed: int, deadline: float | None) -> tuple[Any, int]:
+                plan: _Schedule, seed: int) -> tuple[Any, int]:
     """Colour-class Metropolis on ``ctx`` (spins ``(n, R)``); returns spins and sweeps run."""
     xp = ctx.xp
     classes = colour_classes(ising.J)
@@ -164,42 +204,50 @@ def _vectorized(ctx: arrays.ArrayContext, ising: IsingArrays, spins: np.ndarray,
               for c in classes]
     S = ctx.asarray(spins, dtype=xp.float32)
     rng = xp.random.default_rng(seed)
-    done = 0
-    for k in range(len(betas)):
-        beta = float(betas[k])
+    done, t0 = 0, None
+    while done < plan.total:
+        beta = float(plan.betas(done, 1)[0])
         for idx, rows, hc in blocks:
             s = S[idx]
             delta = -2.0 * s * (rows @ S + hc)
             accept = rng.random(delta.shape, dtype=xp.float32) < xp.exp(xp.minimum(-beta * delta, 0.0))
             S[idx] = xp.where(accept, -s, s)
-        done = k + 1
-        if deadline is not None and done % 10 == 0 and done < len(betas):
+        done += 1
+        if plan.deadline is not None and done % 10 == 0 and done < plan.total:
             ctx.synchronize()
-            if time.perf_counter() >= deadline:
+            now = time.perf_counter()
+            if now >= plan.deadline:
                 break
+            if t0 is None:  # the rate is measured from the first check on (warm)
+                t0, d0 = now, done
+            elif now > t0:
+                plan.replan(done, (done - d0) / (now - t0), now)
     return S, done
 
 
-def _compiled(ising: IsingArrays, spins: np.ndarray, betas: np.ndarray, seed: int,
-              deadline: float | None) -> tuple[np.ndarray, int]:
-    """Compiled sequential sweeps, in chunks so a time limit can cut the schedule."""
+def _compiled(ising: IsingArrays, spins: np.ndarray, plan: _Schedule,
+              seed: int) -> tuple[np.ndarray, int]:
+    """Compiled sequential sweeps, in chunks so a time limit can cut (or fill) the schedule."""
     S = np.ascontiguousarray(spins.T, dtype=np.int8)  # (R, n): one replica per row
     J = ising.J
     rng = np.random.default_rng(seed)
-    total, done, chunk = len(betas), 0, 4
-    while done < total:
+    done, chunk, chunks = 0, 4, 0
+    while done < plan.total:
         # with a deadline, chunks grow to about 1/20 of the time left (measured sweep rate)
-        size = total if deadline is None else min(chunk, total - done)
+        size = plan.total - done if plan.deadline is None else min(chunk, plan.total - done)
         t0 = time.perf_counter()
-        kernels.anneal_csr(J.indptr, J.indices, J.data, ising.h, S, betas[done:done + size],
+        kernels.anneal_csr(J.indptr, J.indices, J.data, ising.h, S, plan.betas(done, size),
                            rng.integers(0, 2 ** 31, size=S.shape[0]))
         done += size
-        if deadline is not None:
+        chunks += 1
+        if plan.deadline is not None:
             now = time.perf_counter()
-            if now >= deadline:
+            if now >= plan.deadline:
                 break
             per_sweep = max((now - t0) / size, 1e-9)
-            chunk = max(1, int(0.05 * (deadline - now) / per_sweep))
+            if chunks > 1:  # the first chunk may include compiling
+                plan.replan(done, 1.0 / per_sweep, now)
+            chunk = max(1, int(0.05 * (plan.deadline - now) / per_sweep))
     return S.T.astype(np.float32), done
 
 
@@ -215,6 +263,7 @@ class GPUSABackend(SamplerBackend):
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
                seed: int) -> Result:
         assert isinstance(options, GPUSAOptions)
+        check_fill(options, "num_sweeps")  # here: a solve's time limit has joined the options
         start = time.perf_counter()
         ctx = arrays.select(options.device)
         kernel = options.kernel
@@ -234,15 +283,17 @@ class GPUSABackend(SamplerBackend):
             ss = dimod.SampleSet.from_samples_bqm((np.zeros((1, 0), dtype=np.int8), []), model)
             return self.make_result(ss, options, seed, solver_s=time.perf_counter() - start,
                                     info={**info, "sweeps_run": 0})
-        betas = beta_schedule(ising, options)
+        lo, hi = beta_ends(ising, options)
         rng = np.random.default_rng(seed)
         spins = rng.choice(np.array([-1, 1], dtype=np.int8), size=(n, options.num_replicas))
         deadline = None if options.time_limit is None else start + options.time_limit
+        plan = _Schedule(lo, hi, options.schedule, options.num_sweeps, deadline,
+                         options.time_limit, options.fill_time_limit)
         if kernel == "compiled":
-            S, done = _compiled(ising, spins, betas, seed, deadline)
+            S, done = _compiled(ising, spins, plan, seed)
             S = ctx.asarray(S)
         else:
-            S, done = _vectorized(ctx, ising, spins, betas, seed, deadline)
+            S, done = _vectorized(ctx, ising, spins, plan, seed)
         xp = ctx.xp
         S = S.astype(xp.float64)
         J64 = ctx.csr(ising.J, np.float64)
@@ -251,7 +302,8 @@ class GPUSABackend(SamplerBackend):
         solver_s = time.perf_counter() - start
         ss = dimod.SampleSet.from_samples(
             (samples_to_vartype(spins_out, ising.vartype), ising.labels), ising.vartype, energy=E)
-        info.update(sweeps_run=done, num_sweeps=options.num_sweeps,
-                    beta_range=[float(betas[0]), float(betas[-1])],
-                    time_limit_hit=done < len(betas), early_stopped=False)
+        info.update(sweeps_run=done, num_sweeps=plan.total,
+                    schedule="time-filled" if plan.fill else "fixed",
+                    beta_range=[float(lo), float(hi)],
+                    time_limit_hit=done < plan.total, early_stopped=False)
         return self.make_result(ss, options, seed, solver_s=solver_s, info=info)

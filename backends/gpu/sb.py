@@ -32,8 +32,8 @@ Automatic defaults, no hand tuning (written here because no library offers them)
   degree and every replica would oscillate);
 * steps: ``num_steps`` when given, else ``max(1000, 2 * sqrt(n) * 20)``, with early
   stopping once no replica's signs changed for ``patience`` checks;
-* with a ``time_limit`` (seconds of the whole solve) and no ``num_steps``, one schedule
-  fills the time: the number of steps follows the measured step rate during the first
+* with ``fill_time_limit=True``, a ``time_limit`` (seconds of the whole solve) and no
+  ``num_steps``, one schedule fills the time: the number of steps follows the measured step rate during the first
   80 % of the run, so the pump completes by the deadline. For the rarest low-energy states a
   longer anneal beats restarts of short ones (G22, dSB, 64 replicas: 0 of 384 replicas
   reached the best-known cut at 2000 steps, 1 at 8000, 4 at 30000), and a fixed schedule
@@ -64,7 +64,15 @@ dimod = lazy_module("dimod")
 import numpy as np
 
 from backends.gpu import arrays, kernels
-from backends.gpu.ising import IsingArrays, energies, greedy_descent, samples_to_vartype, spectral_radius
+from backends.gpu.ising import (
+    IsingArrays,
+    TimeFill,
+    check_fill,
+    energies,
+    greedy_descent,
+    samples_to_vartype,
+    spectral_radius,
+)
 from hybrid.backend import SamplerBackend
 from hybrid.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError
 from hybrid.options import BackendOptions
@@ -74,8 +82,6 @@ __all__ = ["SBBackend", "SBOptions", "simulate"]
 
 DENSE_LIMIT = 40_000  # n^2 float32 couplings beyond this do not fit a GPU comfortably
 GOTO_DT = 1.25
-FILL_MARGIN = 0.03  # of a time limit a time-filled schedule leaves for reading out
-FILL_REPLAN = 0.8  # a time-filled schedule follows the step rate until this fraction
 
 
 @dataclass(frozen=True)
@@ -85,12 +91,15 @@ class SBOptions(BackendOptions):
     Attributes:
         variant: ``dsb`` (discrete), ``bsb`` (ballistic), ``hdsb``/``hbsb`` (heated).
         num_replicas: trajectories run together (columns of one matrix product).
-        num_steps: time steps of the pump schedule; None picks them from the size, or
-            from the time limit when one is set (the schedule then fills it).
+        num_steps: time steps of the pump schedule; None picks them from the size (or from
+            the time limit, with ``fill_time_limit``).
         dt: time step; None scales it to the coupling spectrum (see module docs).
         c0: coupling constant; None uses Goto's ``0.5 / (sqrt(n) sigma_J)``.
         heat: heating coefficient of the heated variants.
         time_limit: seconds of the whole solve; the run stops at the first check past it.
+        fill_time_limit: spend the time limit on one schedule whose number of steps follows
+            the measured step rate (needs ``time_limit``, excludes ``num_steps``); without
+            it the limit only caps a fixed schedule.
         early_stop: stop when no replica's signs changed for ``patience`` checks.
         check_every: steps between checks (time limit, early stopping).
         patience: unchanged checks that count as settled.
@@ -109,6 +118,7 @@ class SBOptions(BackendOptions):
     c0: float | None = None
     heat: float = 0.06
     time_limit: float | None = None
+    fill_time_limit: bool = False
     early_stop: bool = True
     check_every: int = 20
     patience: int = 5
@@ -167,12 +177,12 @@ def _stepper(ctx: arrays.ArrayContext, Jd: Any, bits: Any, X: Any, Y: Any, compi
         indptr = np.ascontiguousarray(Jd.indptr, dtype=np.int64)
         indices = np.ascontiguousarray(Jd.indices, dtype=np.int64)
         data = np.ascontiguousarray(Jd.data, dtype=np.float32)
-        src = np.where(X >= 0, 1.0, -1.0).astype(np.float32) if discrete else X.copy()
-        F = np.empty_like(X)
+        import numba
+
+        state = sb_kernels.CSRBlocks(X, Y, discrete, numba.get_num_threads())
 
         def advance_csr(first: int, count: int, total: int) -> None:
-            sb_kernels.run_csr(indptr, indices, data, X, Y, src, F, discrete, first, count,
-                               total, a0, dt, c0, keep)
+            state.advance(indptr, indices, data, first, count, total, a0, dt, c0, keep)
 
         return advance_csr, "csr"
     if bits is not None:
@@ -210,7 +220,7 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
     """Run SB on the symmetric couplings ``J`` (host SciPy CSR, no field) on ``ctx``.
 
     ``options.time_limit`` counts from ``started`` (a ``time.perf_counter()`` reading; now
-    when None). With a time limit and no ``num_steps`` the schedule fills the time left:
+    when None). With ``fill_time_limit`` the schedule fills the time left:
     the first chunk of steps runs with the pump still near zero, its rate sets the number of
     steps, and the pump then rises to ``a0`` by the deadline (a longer anneal is better than
     restarts of short ones for rare low-energy states; a schedule cut short is not).
@@ -240,10 +250,6 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
     a0 = 1.0
     omega = math.sqrt(a0 * (a0 + c0 * rho))
     dt = options.dt or min(GOTO_DT, 1.8 / omega)
-    fill = options.time_limit is not None and options.num_steps is None
-    steps = options.num_steps or auto_steps(n)
-    if fill:  # provisional: the pump stays near zero until the step rate is measured
-        steps = max(steps, 1_000_000)
     heat = options.heat if options.variant in ("hdsb", "hbsb") else 0.0
 
     rng = np.random.default_rng(seed)  # host RNG: identical start on every device
@@ -255,33 +261,31 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
     start = time.perf_counter()
     deadline = None if options.time_limit is None else \
         (start if started is None else started) + options.time_limit
+    plan = TimeFill(options.num_steps, deadline if options.fill_time_limit else None,
+                    options.time_limit, auto_steps(n))
     last_signs = None
     settled = 0
     stopped_early = timed_out = False
     step = 0
     calibrated = start
-    while step < steps:
-        count = min(options.check_every, steps - step)
-        advance(step, count, steps)
+    while step < plan.total:
+        count = min(options.check_every, plan.total - step)
+        advance(step, count, plan.total)
         step += count
-        if fill and step < FILL_REPLAN * steps:
-            # re-plan the schedule from the measured step rate (the first chunk, which may
-            # include compiling, is left out) so that it ends at the deadline
+        if plan.fill:  # the rate is measured after the first chunk (it may include compiling)
             ctx.synchronize()
             now = time.perf_counter()
             if step == count:
                 calibrated = now
             else:
-                rate = (step - count) / max(now - calibrated, 1e-9)
-                left = deadline - now - FILL_MARGIN * options.time_limit
-                steps = max(step + count, step + int(left * rate))
-        if step < steps:
+                plan.replan(step, (step - count) / max(now - calibrated, 1e-9), now)
+        if step < plan.total:
             if deadline is not None:
                 ctx.synchronize()
                 if time.perf_counter() >= deadline:
                     timed_out = True
                     break
-            if options.early_stop and step >= steps // 10:
+            if options.early_stop and step >= plan.total // 10:
                 signs = X > 0
                 if last_signs is not None and bool(xp.array_equal(signs, last_signs)):
                     settled += 1
@@ -293,8 +297,8 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
                 last_signs = signs
     S = xp.where(X >= 0, 1.0, -1.0).astype(xp.float32)
     ctx.synchronize()
-    stats = {"variant": options.variant, "steps_run": step, "num_steps": steps,
-             "schedule": "time-filled" if fill else "fixed", "dt": dt,
+    stats = {"variant": options.variant, "steps_run": step, "num_steps": plan.total,
+             "schedule": "time-filled" if plan.fill else "fixed", "dt": dt,
              "c0": c0, "spectral_radius": rho / 1.1, "early_stopped": stopped_early,
              "time_limit_hit": timed_out, "couplings": "dense" if dense else "csr",
              "kernel": "compiled" if compiled else "array", "product": product,
@@ -322,6 +326,7 @@ class SBBackend(SamplerBackend):
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
                seed: int) -> Result:
         assert isinstance(options, SBOptions)
+        check_fill(options, "num_steps")  # here: a solve's time limit has joined the options
         start = time.perf_counter()
         ctx = arrays.select(options.device)
         compiled = _use_compiled(ctx, options.kernel)

@@ -15,9 +15,11 @@ because no library offers them:
   and about ten NumPy temporaries.
 
 Both kernels run whole chunks of steps per call (the caller checks its time limit and
-early stopping between chunks), rows spread over CPU threads (``prange``) in a single
-parallel region per step: on a shared CPU every region waits for its slowest thread, so
-the product, the update and the sign packing are fused rather than run as three. A spin whose
+early stopping between chunks). The bit-packed kernel spreads rows over CPU threads
+(``prange``) in a single parallel region per step: on a shared CPU every region waits for
+its slowest thread, so the product, the update and the sign packing are fused rather than
+run as three. The CSR kernel spreads replica blocks over threads (:class:`CSRBlocks`), one
+region per chunk: sparse steps are too short to pay for a region each. A spin whose
 position is exactly 0 counts as +1 here (``x >= 0``), as in the final readout.
 
 numba is optional (the ``fast`` extra) and imported by this module, which ``sb`` imports
@@ -48,7 +50,7 @@ from backends.gpu.kernels import prefer_workqueue
 
 prefer_workqueue()  # see backends.gpu.kernels: OpenMP barriers collapse on a shared CPU
 
-__all__ = ["BitCouplings", "pack_couplings", "pack_signs", "bits_product", "run_bits", "run_csr"]
+__all__ = ["BitCouplings", "CSRBlocks", "pack_couplings", "pack_signs", "bits_product", "run_bits"]
 
 
 @dataclass(frozen=True)
@@ -187,34 +189,84 @@ def _bits_steps(jbits, mask, nnz, scale, X, Y, sbits, snew, F, first, count, tot
 
 
 @njit(parallel=True, cache=True)
-def _csr_steps(indptr, indices, data, X, Y, src, spare, F, discrete, first, count, total, a0,
-               dt, c0, keep):  # pragma: no cover - compiled
-    n, R = X.shape
+def _csr_steps(indptr, indices, data, X, Y, S, T, F, discrete, first, count, total, a0, dt, c0,
+               keep):  # pragma: no cover - compiled
+    nb, n, B = X.shape
     kick = np.float32(c0 * dt)
     move = np.float32(a0 * dt)
     keep = np.float32(keep)
-    old = src
-    new = spare
-    for t in range(count):
-        drift = np.float32(dt * (a0 - a0 * (first + t) / total))
-        for i in prange(n):  # one parallel region per step: rows read old, write new
-            for r in range(R):
-                F[i, r] = 0.0
-            for k in range(indptr[i], indptr[i + 1]):
-                j = indices[k]
-                d = data[k]
-                for r in range(R):
-                    F[i, r] += d * old[j, r]
-            for r in range(R):
-                x = _advance(X, Y, F, keep, drift, kick, move, i, r)
-                if discrete:
-                    new[i, r] = np.float32(1.0) if x >= 0 else np.float32(-1.0)
-                else:
-                    new[i, r] = x
-        old, new = new, old
-    if count % 2 == 1:
-        src[:, :] = spare
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    for b in prange(nb):  # replica blocks are independent: one thread runs all the steps
+        Xb, Yb, Fb = X[b], Y[b], F[b]
+        old, new = S[b], T[b]
+        for t in range(count):
+            drift = np.float32(dt * (a0 - a0 * (first + t) / total))
+            for i in range(n):
+                fi, xi, yi, ni = Fb[i], Xb[i], Yb[i], new[i]  # rows: contiguous replicas
+                for r in range(B):
+                    fi[r] = zero
+                for k in range(indptr[i], indptr[i + 1]):
+                    oj = old[indices[k]]
+                    d = data[k]
+                    for r in range(B):
+                        fi[r] += d * oj[r]
+                for r in range(B):
+                    y = keep * yi[r] - drift * xi[r] - kick * fi[r]
+                    x = xi[r] + move * y
+                    yi[r] = y if np.abs(x) <= one else zero
+                    x = min(max(x, -one), one)
+                    xi[r] = x
+                    if discrete:
+                        ni[r] = one if x >= zero else -one
+                    else:
+                        ni[r] = x
+            old, new = new, old
+        if count % 2 == 1:
+            S[b][:, :] = T[b]
     return X
+
+
+class CSRBlocks:
+    """SB state for the fused CSR kernel, in replica blocks: ``(blocks, n, width)`` arrays.
+
+    Replicas do not interact, so each block (one per thread) runs a whole chunk of steps on
+    its own: one parallel region per chunk instead of one per step (a step on G22 or G55
+    is a few hundred microseconds, about what a region's start and barrier cost on a shared
+    CPU), and each block's rows are contiguous, so the inner loops over replicas vectorise.
+    A last block narrower than the others is padded with replicas that are computed but
+    never copied back. With fewer replicas than threads, only one thread per replica works.
+
+    Args:
+        X, Y: ``(n, R)`` float32 positions and momenta; ``X`` is written back after every
+            :meth:`advance` (the caller reads signs from it).
+        discrete: dSB (the product reads ``sign(x)``) or bSB (it reads ``x``).
+        blocks: replica blocks (threads); at most ``R``.
+    """
+
+    def __init__(self, X: np.ndarray, Y: np.ndarray, discrete: bool, blocks: int) -> None:
+        R = X.shape[1]
+        self.out, self.discrete = X, discrete
+        self.width = -(-R // max(1, min(blocks, R)))
+        nb = -(-R // self.width)  # no block of padding only
+        self.X, self.Y = self._split(X, nb), self._split(Y, nb)
+        self.S = np.where(self.X >= 0, 1.0, -1.0).astype(np.float32) if discrete else self.X.copy()
+        self.T = np.empty_like(self.S)
+        self.F = np.empty_like(self.S)
+
+    def _split(self, A: np.ndarray, nb: int) -> np.ndarray:
+        n, R = A.shape
+        padded = np.zeros((n, nb * self.width), dtype=np.float32)
+        padded[:, :R] = A
+        return np.ascontiguousarray(padded.reshape(n, nb, self.width).transpose(1, 0, 2))
+
+    def advance(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, first: int,
+                count: int, total: int, a0: float, dt: float, c0: float, keep: float) -> None:
+        """``count`` steps from step ``first`` of ``total``; ``keep`` = 1 + heat * dt."""
+        _csr_steps(indptr, indices, data, self.X, self.Y, self.S, self.T, self.F,
+                   self.discrete, first, count, total, a0, dt, c0, keep)
+        n, R = self.out.shape
+        self.out[:, :] = self.X.transpose(1, 0, 2).reshape(n, -1)[:, :R]
 
 
 def bits_product(bits: BitCouplings, sbits: np.ndarray) -> np.ndarray:
@@ -232,12 +284,3 @@ def run_bits(bits: BitCouplings, X: np.ndarray, Y: np.ndarray, sbits: np.ndarray
     F = np.empty(X.shape, dtype=np.float32)
     _bits_steps(bits.jbits, bits.mask, bits.nnz, float(bits.scale), X, Y, sbits,
                 np.empty_like(sbits), F, first, count, total, a0, dt, c0, keep)
-
-
-def run_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, X: np.ndarray,
-            Y: np.ndarray, src: np.ndarray, F: np.ndarray, discrete: bool, first: int,
-            count: int, total: int, a0: float, dt: float, c0: float, keep: float) -> None:
-    """Advance SB by ``count`` steps in place over CSR couplings; ``src`` holds what the
-    product reads (``sign(X)`` for dSB, ``X`` for bSB) and ``F`` is scratch, both ``(n, R)``."""
-    _csr_steps(indptr, indices, data, X, Y, src, np.empty_like(src), F, discrete, first, count,
-               total, a0, dt, c0, keep)

@@ -9,7 +9,7 @@ import pytest
 import hybrid
 from backends.gpu import arrays, kernels
 from backends.gpu.ising import IsingArrays
-from backends.gpu.sa import GPUSAOptions, beta_schedule, colour_classes
+from backends.gpu.sa import GPUSAOptions, beta_ends, beta_schedule, colour_classes, sweep_betas
 from hybrid.errors import BackendUnavailableError, OptionsError
 from hybrid.testing import brute_force_bqm, random_bqm
 from usecases.maxcut import maxcut_bqm
@@ -93,6 +93,37 @@ def test_same_seed_same_answer_and_time_limit(kernel: str) -> None:
     r = hybrid.solve(bqm, "gpu-sa", seed=0, time_limit=0.3, options={**opts, "num_sweeps": 10 ** 7})
     assert r.info["time_limit_hit"] and r.info["sweeps_run"] < 10 ** 7
     assert r.energy == pytest.approx(bqm.energy(r.sample))
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_fill_time_limit_spends_the_limit_on_one_schedule(kernel: str) -> None:
+    # a bipartite torus: every edge cut is the certified optimum
+    g = generate_graph(seed=0, size=64, kind="torus", weights="unit")
+    bqm = maxcut_bqm(g)
+    opts = {"device": "cpu", "kernel": kernel, "num_replicas": 4}
+    hybrid.solve(bqm, "gpu-sa", seed=0, options={**opts, "num_sweeps": 10})  # compile first
+    r = hybrid.solve(bqm, "gpu-sa", seed=2, time_limit=0.5,
+                     options={**opts, "fill_time_limit": True})
+    info = r.info
+    assert info["schedule"] == "time-filled"
+    assert 10 < info["num_sweeps"] < 10 ** 9  # re-planned from the measured sweep rate
+    assert r.wall_s >= 0.25  # the limit was spent, not cut short (a slow machine only adds)
+    assert -r.energy == pytest.approx(g.num_edges)
+    fixed = hybrid.solve(bqm, "gpu-sa", seed=2, time_limit=5.0, options=opts)
+    assert fixed.info["schedule"] == "fixed" and fixed.info["sweeps_run"] == 1000
+    with pytest.raises(OptionsError, match="needs a time limit"):
+        hybrid.solve(bqm, "gpu-sa", options={**opts, "fill_time_limit": True})
+
+
+def test_schedules_run_from_the_hot_to_the_cold_end() -> None:
+    m = IsingArrays.from_bqm(maxcut_bqm(generate_graph(seed=1, size=30, kind="regular",
+                                                       degree=3)))
+    lo, hi = beta_ends(m, GPUSAOptions())
+    fixed = beta_schedule(m, GPUSAOptions(num_sweeps=200))
+    # any schedule length: hot end first, cold end last, geometric in between
+    assert fixed[0] == pytest.approx(lo) and fixed[-1] == pytest.approx(hi)
+    assert np.allclose(sweep_betas(lo, hi, "geometric", np.arange(200), 200), np.geomspace(lo, hi, 200))
+    assert sweep_betas(lo, hi, "linear", np.array([0, 49]), 50) == pytest.approx([lo, hi])
 
 
 def test_bad_options_fail_before_work() -> None:

@@ -90,6 +90,40 @@ def test_compiled_and_array_paths_follow_the_same_trajectories() -> None:
         assert agree > 0.99
 
 
+def reference_steps(J: scipy.sparse.csr_matrix, X: np.ndarray, Y: np.ndarray, discrete: bool,
+                    first: int, count: int, total: int, a0: float, dt: float, c0: float) -> None:
+    """The SB step of the module docs in float64 NumPy, in place (the independent reference)."""
+    for k in range(first, first + count):
+        F = J @ (np.where(X >= 0, 1.0, -1.0) if discrete else X)
+        Y += dt * (-(a0 - a0 * k / total) * X - c0 * F)
+        X += dt * a0 * Y
+        wall = np.abs(X) > 1.0
+        X[:] = np.clip(X, -1.0, 1.0)
+        Y[wall] = 0.0
+
+
+@pytest.mark.parametrize("discrete", [True, False])
+def test_replica_blocks_with_padding_and_odd_chunks(discrete: bool) -> None:
+    from backends.gpu.sb_kernels import CSRBlocks
+
+    J = symmetric(40, [-1.0, 0.5, 2.0], 0.2, seed=4).astype(np.float32)
+    rng = np.random.default_rng(0)
+    X0 = rng.uniform(-0.1, 0.1, (40, 7)).astype(np.float32)  # 7 replicas: blocks of 3, 3, 1
+    Y0 = rng.uniform(-0.1, 0.1, (40, 7)).astype(np.float32)
+    csr = (J.indptr.astype(np.int64), J.indices.astype(np.int64), J.data.astype(np.float32))
+    runs = []
+    for blocks in (1, 3):
+        X, Y = X0.copy(), Y0.copy()
+        state = CSRBlocks(X, Y, discrete, blocks)
+        for first, count in ((0, 7), (7, 13)):  # odd chunks: the signs must carry over
+            state.advance(*csr, first, count, 60, 1.0, 0.5, 0.3, 1.0)
+        runs.append(X)
+    assert np.array_equal(runs[0], runs[1])  # blocks never mix replicas
+    Xr, Yr = X0.astype(np.float64), Y0.astype(np.float64)
+    reference_steps(J.astype(np.float64), Xr, Yr, discrete, 0, 20, 60, 1.0, 0.5, 0.3)
+    assert np.allclose(runs[1], Xr, atol=1e-4)
+
+
 def test_torus_cut_on_the_csr_kernel_with_time_limit_and_early_stop() -> None:
     g = generate_graph(seed=0, size=144, kind="torus", weights="unit")
     r = hybrid.solve(maxcut_bqm(g), "sb", seed=3, options={**CPU, "couplings": "sparse"})
