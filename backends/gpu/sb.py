@@ -33,8 +33,8 @@ Automatic defaults, no hand tuning (written here because no library offers them)
 * steps: ``num_steps`` when given, else ``max(1000, 2 * sqrt(n) * 20)``, with early
   stopping once no replica's signs changed for ``patience`` checks;
 * with ``fill_time_limit=True``, a ``time_limit`` (seconds of the whole solve) and no
-  ``num_steps``, one schedule fills the time: the number of steps follows the measured step rate during the first
-  80 % of the run, so the pump completes by the deadline. For the rarest low-energy states a
+  ``num_steps``, one schedule fills the time: the number of steps follows the measured step
+  rate during the first 80 % of the run, so the pump completes by the deadline. For the rarest low-energy states a
   longer anneal beats restarts of short ones (G22, dSB, 64 replicas: 0 of 384 replicas
   reached the best-known cut at 2000 steps, 1 at 8000, 4 at 30000), and a fixed schedule
   cut short by the limit ends with a half-raised pump. A time-filled run depends on the
@@ -220,10 +220,10 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
     """Run SB on the symmetric couplings ``J`` (host SciPy CSR, no field) on ``ctx``.
 
     ``options.time_limit`` counts from ``started`` (a ``time.perf_counter()`` reading; now
-    when None). With ``fill_time_limit`` the schedule fills the time left:
-    the first chunk of steps runs with the pump still near zero, its rate sets the number of
-    steps, and the pump then rises to ``a0`` by the deadline (a longer anneal is better than
-    restarts of short ones for rare low-energy states; a schedule cut short is not).
+    when None). With ``fill_time_limit`` the schedule fills the time left
+    (:class:`~backends.gpu.ising.TimeFill`): the first chunks run with the pump still near
+    zero, the measured step rate sets the number of steps, and the pump then rises to ``a0``
+    by the deadline.
 
     Returns:
         ``(S, stats)``: the signs of the final positions as an ``(n, R)`` float32 device
