@@ -109,7 +109,8 @@ def check_fill(options: Any, length_name: str) -> None:
     """
     length = getattr(options, length_name)
     if options.fill_time_limit and options.time_limit is None:
-        raise OptionsError("fill_time_limit=True needs a time limit: pass time_limit=SECONDS")
+        raise OptionsError("fill_time_limit=True needs a time limit: pass time_limit=SECONDS "
+                           "(--time-limit SECONDS on the command line)")
     if options.fill_time_limit and length is not None:
         raise OptionsError(f"fill_time_limit=True picks {length_name} itself; drop "
                            f"{length_name}={length} or fill_time_limit")
