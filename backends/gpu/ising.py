@@ -120,42 +120,51 @@ class TimeFill:
     """The length of an annealing schedule (SB steps, SA sweeps): fixed, or filling a time
     limit.
 
-    Asked to fill (a deadline and no fixed length), the schedule starts provisionally endless (its pump
-    or temperature barely moves) and :meth:`replan` sets the length from the measured rate
-    until ``REPLAN`` of it is done, so it ends ``MARGIN`` of the limit before the deadline.
-    One long schedule is what a fixed budget is best spent on for rare low-energy states,
-    and a fixed schedule cut by the limit ends half-annealed.
+    Asked to fill (``fill`` and no fixed length), the schedule starts provisionally endless
+    (its pump or temperature barely moves); :meth:`observe` then sets the length from the
+    measured rate until ``REPLAN`` of it is done, so it ends ``MARGIN`` of the limit before
+    the deadline. One long schedule is what a fixed budget is best spent on for rare
+    low-energy states, and a fixed schedule cut by the limit ends half-annealed.
 
     Args:
-        total: a fixed length, or None.
-        deadline: the ``time.perf_counter()`` reading to fill up to; None for a fixed
-            schedule (``total``, else ``default``).
+        total: a fixed length, or None (``default``, or filled).
+        deadline: the ``time.perf_counter()`` reading the run must stop by, or None.
         limit: the time limit in seconds (sets the margin).
+        fill: fill the time up to ``deadline`` (needs one, and ``total`` None).
 
     Examples:
-        >>> plan = TimeFill(None, deadline=10.0, limit=10.0)
+        >>> plan = TimeFill(None, deadline=10.0, limit=10.0, fill=True)
         >>> plan.fill, plan.total > 10 ** 6
         (True, True)
-        >>> plan.replan(done=100, rate=1000.0, now=1.0)  # 1000 steps/s, 8.7 s left
+        >>> plan.observe(done=20, now=0.9)   # the first reading only marks the start
+        >>> plan.observe(done=100, now=1.0)  # 80 steps in 0.1 s: 800 steps/s, 8.7 s left
         >>> plan.total
-        8800
+        7060
     """
 
     MARGIN = 0.03
     REPLAN = 0.8
 
     def __init__(self, total: int | None, deadline: float | None, limit: float | None,
-                 default: int = 1000) -> None:
-        self.fill = total is None and deadline is not None
+                 default: int = 1000, fill: bool = False) -> None:
+        self.fill = fill and total is None and deadline is not None
         self.total = (10 ** 9 if self.fill else default) if total is None else total
         self.deadline = deadline
         self.margin = self.MARGIN * (limit or 0.0)
+        self._mark: tuple[int, float] | None = None
 
-    def replan(self, done: int, rate: float, now: float) -> None:
-        """Fit what is left to the time left at ``rate`` per second (filling schedules)."""
-        if self.fill and done < self.REPLAN * self.total:
+    def observe(self, done: int, now: float) -> None:
+        """Progress so far; a filling schedule re-plans from the rate since the first
+        reading (what runs before it may include compiling)."""
+        if not self.fill:
+            return
+        if self._mark is None:
+            self._mark = (done, now)
+            return
+        first, then = self._mark
+        if now > then and done < self.REPLAN * self.total:
             left = self.deadline - now - self.margin
-            self.total = max(done + 1, done + int(left * rate))
+            self.total = max(done + 1, done + int(left * (done - first) / (now - then)))
 
 
 def samples_to_vartype(spins: np.ndarray, vartype: dimod.Vartype) -> np.ndarray:

@@ -185,8 +185,7 @@ class _Schedule(TimeFill):
 
     def __init__(self, lo: float, hi: float, kind: str, total: int | None,
                  deadline: float | None, limit: float | None, fill: bool) -> None:
-        super().__init__(total, deadline if fill else None, limit, DEFAULT_SWEEPS)
-        self.deadline = deadline  # a fixed schedule is still cut there
+        super().__init__(total, deadline, limit, DEFAULT_SWEEPS, fill)
         self.lo, self.hi, self.kind = lo, hi, kind
 
     def betas(self, first: int, count: int) -> np.ndarray:
@@ -204,7 +203,7 @@ def _vectorized(ctx: arrays.ArrayContext, ising: IsingArrays, spins: np.ndarray,
               for c in classes]
     S = ctx.asarray(spins, dtype=xp.float32)
     rng = xp.random.default_rng(seed)
-    done, t0 = 0, None
+    done = 0
     while done < plan.total:
         beta = float(plan.betas(done, 1)[0])
         for idx, rows, hc in blocks:
@@ -218,10 +217,7 @@ def _vectorized(ctx: arrays.ArrayContext, ising: IsingArrays, spins: np.ndarray,
             now = time.perf_counter()
             if now >= plan.deadline:
                 break
-            if t0 is None:  # the rate is measured from the first check on (warm)
-                t0, d0 = now, done
-            elif now > t0:
-                plan.replan(done, (done - d0) / (now - t0), now)
+            plan.observe(done, now)
     return S, done
 
 
@@ -231,7 +227,7 @@ def _compiled(ising: IsingArrays, spins: np.ndarray, plan: _Schedule,
     S = np.ascontiguousarray(spins.T, dtype=np.int8)  # (R, n): one replica per row
     J = ising.J
     rng = np.random.default_rng(seed)
-    done, chunk, chunks = 0, 4, 0
+    done, chunk = 0, 4
     while done < plan.total:
         # with a deadline, chunks grow to about 1/20 of the time left (measured sweep rate)
         size = plan.total - done if plan.deadline is None else min(chunk, plan.total - done)
@@ -239,14 +235,12 @@ def _compiled(ising: IsingArrays, spins: np.ndarray, plan: _Schedule,
         kernels.anneal_csr(J.indptr, J.indices, J.data, ising.h, S, plan.betas(done, size),
                            rng.integers(0, 2 ** 31, size=S.shape[0]))
         done += size
-        chunks += 1
         if plan.deadline is not None:
             now = time.perf_counter()
             if now >= plan.deadline:
                 break
             per_sweep = max((now - t0) / size, 1e-9)
-            if chunks > 1:  # the first chunk may include compiling
-                plan.replan(done, 1.0 / per_sweep, now)
+            plan.observe(done, now)
             chunk = max(1, int(0.05 * (plan.deadline - now) / per_sweep))
     return S.T.astype(np.float32), done
 

@@ -34,10 +34,10 @@ Automatic defaults, no hand tuning (written here because no library offers them)
   stopping once no replica's signs changed for ``patience`` checks;
 * with ``fill_time_limit=True``, a ``time_limit`` (seconds of the whole solve) and no
   ``num_steps``, one schedule fills the time: the number of steps follows the measured step
-  rate during the first 80 % of the run, so the pump completes by the deadline. For the rarest low-energy states a
-  longer anneal beats restarts of short ones (G22, dSB, 64 replicas: 0 of 384 replicas
-  reached the best-known cut at 2000 steps, 1 at 8000, 4 at 30000), and a fixed schedule
-  cut short by the limit ends with a half-raised pump. A time-filled run depends on the
+  rate during the first 80 % of the run, so the pump completes by the deadline. For the
+  rarest low-energy states a longer anneal beats restarts of short ones (G22, dSB, 64
+  replicas: 0 of 384 replicas reached the best-known cut at 2000 steps, 1 at 8000, 4 at
+  30000), and a fixed schedule cut short by the limit ends with a half-raised pump. A time-filled run depends on the
   machine's speed, so only fixed schedules repeat exactly for a seed.
 
 The final answer of each replica is ``sign(x)``, polished (``polish=True``) by a batched
@@ -261,24 +261,19 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
     start = time.perf_counter()
     deadline = None if options.time_limit is None else \
         (start if started is None else started) + options.time_limit
-    plan = TimeFill(options.num_steps, deadline if options.fill_time_limit else None,
-                    options.time_limit, auto_steps(n))
+    plan = TimeFill(options.num_steps, deadline, options.time_limit, auto_steps(n),
+                    options.fill_time_limit)
     last_signs = None
     settled = 0
     stopped_early = timed_out = False
     step = 0
-    calibrated = start
     while step < plan.total:
         count = min(options.check_every, plan.total - step)
         advance(step, count, plan.total)
         step += count
-        if plan.fill:  # the rate is measured after the first chunk (it may include compiling)
+        if plan.fill:
             ctx.synchronize()
-            now = time.perf_counter()
-            if step == count:
-                calibrated = now
-            else:
-                plan.replan(step, (step - count) / max(now - calibrated, 1e-9), now)
+            plan.observe(step, time.perf_counter())
         if step < plan.total:
             if deadline is not None:
                 ctx.synchronize()
