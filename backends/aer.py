@@ -10,7 +10,7 @@ uses to get Aer's Qiskit V2 primitives:
 * :func:`make_primitives` -- Aer ``SamplerV2`` and ``EstimatorV2`` on that simulator, with a
   preset pass manager targeting it, so any Qiskit V2 code runs on it unchanged.
 
-Solving a :class:`qiskit.QuantumCircuit` returns a :class:`~hybrid.result.Result` with
+Solving a :class:`qiskit.QuantumCircuit` returns a :class:`~hybrid_workbench.result.Result` with
 ``model_kind='circuit'``, ``energy=None``, ``info['counts']`` exactly as Qiskit's
 ``BitArray.get_counts()`` gives them (big-endian strings: clbit 0 is the last character),
 ``info['shots']``, ``info['num_qubits']``, ``info['method']``, and ``sample`` = the most
@@ -19,7 +19,7 @@ with ``measure_all()``.
 
 Memory is estimated before anything runs: a statevector needs ``16 * 2**n`` bytes, and a
 circuit over the limit (half this machine's memory unless ``max_memory_gb`` says otherwise)
-is refused with :class:`~hybrid.errors.ProblemTooLargeError` naming the limit and the
+is refused with :class:`~hybrid_workbench.errors.ProblemTooLargeError` naming the limit and the
 alternatives, in well under a second.
 
 GPU: ``device='GPU'`` works when Aer was built with CUDA. That build is the separate
@@ -38,10 +38,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from hybrid.backend import Backend
-from hybrid.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError, UnsupportedModelError
-from hybrid.options import BackendOptions
-from hybrid.result import Result, Status, Timing
+from hybrid_workbench.backend import Backend
+from hybrid_workbench.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError, UnsupportedModelError
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Solved, Status
 
 __all__ = ["make_aer_simulator", "make_primitives", "statevector_bytes", "machine_memory_bytes",
            "AerOptions", "AerStatevectorBackend", "AerMPSBackend", "AerNoisyBackend",
@@ -73,7 +74,7 @@ def machine_memory_bytes() -> int:
 @functools.cache
 def _fake_backend(name: str) -> Any:
     """An offline fake IBM device by class name (loaded once: its JSON takes seconds)."""
-    from hybrid._optional import require
+    from hybrid_workbench._optional import require
 
     fake_provider = require("qiskit_ibm_runtime.fake_provider", extra="noise",
                             purpose="the aer-noisy device noise model")
@@ -212,7 +213,7 @@ class _AerBackend(Backend):
 
     def _check(self, model: Any, options: BackendOptions) -> None:
         assert isinstance(options, AerOptions)
-        from hybrid.models import describe_model, model_kind
+        from hybrid_workbench.models import describe_model, model_kind
 
         if model_kind(model) != "circuit":
             raise UnsupportedModelError(
@@ -240,7 +241,7 @@ class _AerBackend(Backend):
         return make_aer_simulator(self.kind, seed=seed, device=options.device,
                                   noise_backend=options.noise_backend)
 
-    def _solve(self, model: Any, options: BackendOptions, seed: int) -> Result:
+    def _solve(self, model: Any, options: BackendOptions, deadline: Deadline, seed: int) -> Solved:
         assert isinstance(options, AerOptions)
         from qiskit.transpiler import generate_preset_pass_manager
         from qiskit_aer.primitives import SamplerV2
@@ -264,10 +265,7 @@ class _AerBackend(Backend):
                 "method": self._method_name(sim), "depth": isa.depth()}
         if self.kind == "noisy":
             info["noise_backend"] = options.noise_backend or DEFAULT_NOISE_BACKEND
-        return Result(backend=self.name, backend_version=self.version(), model_kind="circuit",
-                      energy=None, sample=sample, samples=None,
-                      timing=Timing(wall_s=0.0, solver_s=solver_s), options=options.to_dict(),
-                      seed=seed, status=Status.BEST_FOUND, info=info)
+        return Solved(sample=sample, solver_s=solver_s, status=Status.BEST_FOUND, info=info)
 
     def _method_name(self, sim: Any) -> str:
         return str(sim.options.method)

@@ -33,10 +33,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from hybrid.backend import Backend
-from hybrid.errors import OptionsError, SolverError, UnsupportedModelError
-from hybrid.options import BackendOptions
-from hybrid.result import Result, Status, Timing
+from hybrid_workbench.backend import Backend
+from hybrid_workbench.errors import OptionsError, SolverError, UnsupportedModelError
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Result, Solved, Status
 
 if TYPE_CHECKING:  # pragma: no cover
     import dimod
@@ -190,7 +191,7 @@ class CPSATBackend(Backend):
                         f"cpsat takes binary, spin and integer variables; {v!r} is REAL "
                         "(use a MIP solver, or discretise it)")
 
-    def _solve(self, model: Any, options: BackendOptions, seed: int) -> Result:
+    def _solve(self, model: Any, options: BackendOptions, deadline: Deadline, seed: int) -> Solved:
         import dimod
 
         assert isinstance(options, CPSATOptions)
@@ -294,7 +295,7 @@ class CPSATBackend(Backend):
         labels = list(bqm.variables)
         if not labels:
             ss = dimod.SampleSet.from_samples_bqm(([[]], []), bqm)
-            return self.make_result(ss, options, seed, status=Status.OPTIMAL,
+            return Solved(ss, status=Status.OPTIMAL,
                                     info={"proof": "optimal", "bound": float(bqm.offset)})
         encoding = options.encoding
         if encoding == "auto":
@@ -330,7 +331,7 @@ class CPSATBackend(Backend):
         ss = dimod.SampleSet.from_samples_bqm((values, labels), bqm)
         result_status, proof = self._status(cp_model, status, exact)
         bound = solver.BestObjectiveBound() / scale + float(work.offset)
-        return self.make_result(ss, options, seed, status=result_status, solver_s=elapsed, info={
+        return Solved(ss, status=result_status, solver_s=elapsed, info={
             "proof": proof, "bound": bound, "cp_sat_status": solver.StatusName(status),
             "scale": scale, "exact_scaling": exact,
             "num_workers": solver.parameters.num_workers, **info})
@@ -372,18 +373,15 @@ class CPSATBackend(Backend):
                                 "exact_scaling": exact}
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if status == cp_model.INFEASIBLE:
-                return Result(backend=self.name, backend_version=self.version(),
-                              model_kind="cqm", energy=None, sample=None, samples=None,
-                              timing=Timing(wall_s=0.0, solver_s=elapsed),
-                              options=options.to_dict(), seed=seed, status=Status.INFEASIBLE,
-                              info={"device": self.device, **info})
-            raise SolverError(f"cpsat found no solution within the time limit "
-                              f"({solver.StatusName(status)}); raise --time-limit")
+                return Solved(status=Status.INFEASIBLE, solver_s=elapsed, info=info)
+            return Solved(status=Status.NO_SOLUTION, solver_s=elapsed,
+                          info={**info, "reason": "no feasible point found within the time "
+                                "limit; raise --time-limit"})
         sample = {v: solver.Value(builder.vars[v]) for v in labels}
         for v in cqm.variables:  # map spins back
             if cqm.vartype(v) is dimod.SPIN:
                 sample[v] = 2 * sample[v] - 1
         ss = dimod.SampleSet.from_samples_cqm(sample, cqm)
         info["bound"] = solver.BestObjectiveBound() / scale + float(work.objective.offset)
-        return self.make_result(ss, options, seed, status=result_status, solver_s=elapsed,
+        return Solved(ss, status=result_status, solver_s=elapsed,
                                 info=info, model_kind="cqm")

@@ -17,10 +17,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from hybrid.backend import SamplerBackend
-from hybrid.errors import OptionsError
-from hybrid.options import BackendOptions
-from hybrid.result import Result
+from hybrid_workbench.backend import SamplerBackend
+from hybrid_workbench.errors import OptionsError
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Solved
 
 if TYPE_CHECKING:  # pragma: no cover
     import dimod
@@ -67,7 +68,7 @@ class _DWaveBackend(SamplerBackend):
         return {k: v for k, v in options.to_dict().items() if v is not None}
 
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
-               seed: int) -> Result:
+               deadline: Deadline, seed: int) -> Solved:
         import dimod
 
         start = time.perf_counter()
@@ -75,7 +76,7 @@ class _DWaveBackend(SamplerBackend):
             ss = dimod.SampleSet.from_samples_bqm(([[]], []), model)
         else:
             ss = self._sampler().sample(model, seed=seed, **self._params(options))
-        return self.make_result(ss, options, seed, solver_s=time.perf_counter() - start)
+        return Solved(ss, solver_s=time.perf_counter() - start)
 
 
 class DWaveSABackend(_DWaveBackend):

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hybrid.backend import Backend
-from hybrid.errors import OptionsError
-from hybrid.options import BackendOptions
-from hybrid.result import Result, Status
+from hybrid_workbench.backend import Backend
+from hybrid_workbench.errors import OptionsError
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Solved, Status
 
 if TYPE_CHECKING:  # pragma: no cover
     import dimod
@@ -140,7 +141,7 @@ class ExactBackend(Backend):
                 f"(2^{n} states), the limit is max_variables = {limit} (at most {HARD_LIMIT})")
 
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
-               seed: int) -> Result:
+               deadline: Deadline, seed: int) -> Solved:
         import dimod
 
         assert isinstance(options, ExactOptions)
@@ -150,7 +151,7 @@ class ExactBackend(Backend):
         sampleset = dimod.SampleSet.from_samples_bqm((states, labels), model)
         ground = float(energies[0])
         degeneracy = int(np.sum(np.isclose(energies, ground, rtol=0, atol=1e-9)))
-        return self.make_result(sampleset, options, seed, status=Status.OPTIMAL,
+        return Solved(sampleset, status=Status.OPTIMAL,
                                 solver_s=solver_s,
                                 info={"states_enumerated": 2 ** len(labels),
                                       "ground_states_returned": degeneracy})

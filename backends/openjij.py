@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hybrid.backend import SamplerBackend
-from hybrid.errors import OptionsError
-from hybrid.options import BackendOptions
-from hybrid.result import Result
+from hybrid_workbench.backend import SamplerBackend
+from hybrid_workbench.errors import OptionsError
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Solved
 
 if TYPE_CHECKING:  # pragma: no cover
     import dimod
@@ -98,7 +99,7 @@ class _OpenJijBackend(SamplerBackend):
         raise NotImplementedError
 
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
-               seed: int) -> Result:
+               deadline: Deadline, seed: int) -> Solved:
         import dimod
 
         start = time.perf_counter()
@@ -122,7 +123,7 @@ class _OpenJijBackend(SamplerBackend):
             samples = np.concatenate(rows)
         solver_s = time.perf_counter() - start
         ss = dimod.SampleSet.from_samples_bqm((samples, labels), model)
-        return self.make_result(ss, options, seed, solver_s=solver_s)
+        return Solved(ss, solver_s=solver_s)
 
 
 class OpenJijSABackend(_OpenJijBackend):

@@ -40,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from collect import collect  # noqa: E402
 
-from hybrid.registry import all_backends  # noqa: E402
-from usecases.agv import AGV  # noqa: E402
-from usecases.agv.plot import plot_floor  # noqa: E402
+from hybrid_workbench.registry import all_backends  # noqa: E402
+from hybrid_workbench.usecases.agv import AGV  # noqa: E402
+from hybrid_workbench.usecases.agv.plot import plot_floor  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks"
 ANNEAL_OPTIONS = {"num_reads": 50, "num_sweeps": 2000}

@@ -32,9 +32,9 @@ from rich.progress import track  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from collect import collect  # noqa: E402
 
-from hybrid.registry import get_backend  # noqa: E402
-from usecases.chemistry import Chemistry, library_names  # noqa: E402
-from usecases.chemistry.driver import build_problem  # noqa: E402
+from hybrid_workbench.registry import get_backend  # noqa: E402
+from hybrid_workbench.usecases.chemistry import Chemistry, library_names  # noqa: E402
+from hybrid_workbench.usecases.chemistry.driver import build_problem  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "benchmarks"

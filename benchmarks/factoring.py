@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 from collect import collect  # noqa: E402
 
-from usecases.factoring import Factoring, FactoringInstance  # noqa: E402
-from usecases.factoring.instance import classical_order, trial_division  # noqa: E402
-from usecases.factoring.shor import decode_outcome, qpe_distribution, shor_qubits  # noqa: E402
+from hybrid_workbench.usecases.factoring import Factoring, FactoringInstance  # noqa: E402
+from hybrid_workbench.usecases.factoring.instance import classical_order, trial_division  # noqa: E402
+from hybrid_workbench.usecases.factoring.shor import decode_outcome, qpe_distribution, shor_qubits  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks"
 FAC = Factoring()

@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 from collect import collect  # noqa: E402
 
-from usecases.fraud.compare import METRICS, compare  # noqa: E402
-from usecases.fraud.data import generate_instance  # noqa: E402
+from hybrid_workbench.usecases.fraud.compare import METRICS, compare  # noqa: E402
+from hybrid_workbench.usecases.fraud.data import generate_instance  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks"
 

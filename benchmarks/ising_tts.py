@@ -42,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from collect import collect  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 
-from hybrid.registry import get_backend  # noqa: E402
-from usecases.maxcut import maxcut_bqm  # noqa: E402
-from usecases.maxcut.io import best_known_cuts, generate_graph, load_graph  # noqa: E402
+from hybrid_workbench.registry import get_backend  # noqa: E402
+from hybrid_workbench.usecases.maxcut import maxcut_bqm  # noqa: E402
+from hybrid_workbench.usecases.maxcut.io import best_known_cuts, generate_graph, load_graph  # noqa: E402
 
 NAME = "ising_tts"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks"

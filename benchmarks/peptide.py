@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 from collect import collect  # noqa: E402
 
-from usecases.peptide import Peptide  # noqa: E402
-from usecases.peptide.enumerate import enumerate_folds  # noqa: E402
-from usecases.peptide.lattice import parse_instance  # noqa: E402
-from usecases.peptide.plot import plot_fold  # noqa: E402
+from hybrid_workbench.usecases.peptide import Peptide  # noqa: E402
+from hybrid_workbench.usecases.peptide.enumerate import enumerate_folds  # noqa: E402
+from hybrid_workbench.usecases.peptide.lattice import parse_instance  # noqa: E402
+from hybrid_workbench.usecases.peptide.plot import plot_fold  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks"
 FULL = [("HPPHHP", "square"), ("HPPHHPHH", "square"), ("HPHPPHHPHH", "square"),

@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from collect import collect  # noqa: E402
 
-from hybrid.registry import all_backends  # noqa: E402
-from usecases.portfolio import Portfolio  # noqa: E402
-from usecases.portfolio.baselines import scip_best  # noqa: E402
+from hybrid_workbench.registry import all_backends  # noqa: E402
+from hybrid_workbench.usecases.portfolio import Portfolio  # noqa: E402
+from hybrid_workbench.usecases.portfolio.baselines import scip_best  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks"
 CANDIDATES = {"dwave-sa": {"num_reads": 10, "num_sweeps": 1000},

@@ -36,11 +36,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from collect import collect  # noqa: E402
 
-from backends.exact import ExactBackend  # noqa: E402
-from hybrid.algorithms.qaoa import AerQAOAEvaluator, QAOABackend  # noqa: E402
-from hybrid.algorithms.qaoa_sim import DiagonalQAOASimulator  # noqa: E402
-from usecases.maxcut import maxcut_bqm  # noqa: E402
-from usecases.maxcut.io import generate_graph, load_graph  # noqa: E402
+from hybrid_workbench.backends.exact import ExactBackend  # noqa: E402
+from hybrid_workbench.algorithms.qaoa import AerQAOAEvaluator, QAOABackend  # noqa: E402
+from hybrid_workbench.algorithms.qaoa_sim import DiagonalQAOASimulator  # noqa: E402
+from hybrid_workbench.usecases.maxcut import maxcut_bqm  # noqa: E402
+from hybrid_workbench.usecases.maxcut.io import generate_graph, load_graph  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks"
 
@@ -159,7 +159,7 @@ def bandwidth_floor(n: int, bandwidth: float) -> float:
     """Seconds to move the bytes of one p = 2 evaluation at ``bandwidth``: per layer each
     sweep reads and writes the split state (16 bytes per amplitude), the first also reads
     the uint16 level index; the energy reads state and index once more."""
-    from hybrid.algorithms.qaoa_sim import sweep_plan
+    from hybrid_workbench.algorithms.qaoa_sim import sweep_plan
 
     amps = 2 ** n
     per_layer = len(sweep_plan(n)) * 32 * amps + 2 * amps
@@ -170,8 +170,8 @@ def largest_in_60s(start: int, stop: int) -> tuple[int, list[tuple[int, float]],
     """Largest even n whose p = 2 evaluation (cost tabulation included) takes <= 60 s, up
     to the largest n this machine's memory holds (``BYTES_PER_STATE`` per amplitude within
     half the memory, the ``qaoa`` backend's own limit)."""
-    from backends.aer import machine_memory_bytes
-    from hybrid.algorithms.qaoa_sim import BYTES_PER_STATE
+    from hybrid_workbench.backends.aer import machine_memory_bytes
+    from hybrid_workbench.algorithms.qaoa_sim import BYTES_PER_STATE
 
     fits = (machine_memory_bytes() // 2 // BYTES_PER_STATE).bit_length() - 1
     best, trace = 0, []
@@ -190,7 +190,7 @@ def largest_in_60s(start: int, stop: int) -> tuple[int, list[tuple[int, float]],
 def decompose_g1(time_limit: float) -> dict:
     inst = load_graph("G1")
     bqm = maxcut_bqm(inst)
-    from hybrid.algorithms.decompose import DecomposeBackend
+    from hybrid_workbench.algorithms.decompose import DecomposeBackend
 
     t = time.perf_counter()
     r = DecomposeBackend().solve(bqm, seed=1, options={

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 from collect import collect  # noqa: E402
 
-from usecases.rcs.circuits import RCSInstance, build_circuit  # noqa: E402
-from usecases.rcs.experiments import random_bits, time_simulation, xeb_decay  # noqa: E402
-from usecases.rcs.xeb import ideal_probabilities  # noqa: E402
+from hybrid_workbench.usecases.rcs.circuits import RCSInstance, build_circuit  # noqa: E402
+from hybrid_workbench.usecases.rcs.experiments import random_bits, time_simulation, xeb_decay  # noqa: E402
+from hybrid_workbench.usecases.rcs.xeb import ideal_probabilities  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks"
 

@@ -2,10 +2,10 @@
 
 The core API::
 
-    import hybrid
-    result = hybrid.solve(bqm, "dwave-sa", seed=1)          # any registered backend
-    hybrid.backend_names()                                  # what is registered
-    hybrid.get_usecase("maxcut").solve(instance, "cpsat")   # a whole use-case flow
+    import hybrid_workbench as hw
+    result = hw.solve(bqm, "dwave-sa", seed=1)          # any registered backend
+    hw.backend_names()                                  # what is registered
+    hw.get_usecase("maxcut").solve(instance, "cpsat")   # a whole use-case flow
 
 ``import hybrid`` is light: names are resolved on first use (PEP 562), and qiskit, cupy,
 pyscf, openjij -- even dimod -- load only when something that needs them runs. A
@@ -22,28 +22,28 @@ from typing import TYPE_CHECKING, Any
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _EXPORTS: dict[str, str] = {
-    "Backend": "hybrid.backend",
-    "SamplerBackend": "hybrid.backend",
-    "Capabilities": "hybrid.backend",
-    "BackendOptions": "hybrid.options",
-    "Result": "hybrid.result",
-    "Status": "hybrid.result",
-    "Timing": "hybrid.result",
-    "solve": "hybrid.solve",
-    "model_kind": "hybrid.models",
-    "UseCase": "hybrid.usecase",
-    "Formulation": "hybrid.usecase",
-    "Evaluation": "hybrid.usecase",
-    "Outcome": "hybrid.usecase",
-    "all_backends": "hybrid.registry",
-    "backend_names": "hybrid.registry",
-    "get_backend": "hybrid.registry",
-    "register_backend": "hybrid.registry",
-    "all_usecases": "hybrid.registry",
-    "get_usecase": "hybrid.registry",
-    "usecase_names": "hybrid.registry",
-    "register_usecase": "hybrid.registry",
-    **{name: "hybrid.errors" for name in (
+    "Backend": "hybrid_workbench.backend",
+    "SamplerBackend": "hybrid_workbench.backend",
+    "Capabilities": "hybrid_workbench.backend",
+    "BackendOptions": "hybrid_workbench.options",
+    "Result": "hybrid_workbench.result",
+    "Status": "hybrid_workbench.result",
+    "Timing": "hybrid_workbench.result",
+    "solve": "hybrid_workbench.solve",
+    "model_kind": "hybrid_workbench.models",
+    "UseCase": "hybrid_workbench.usecase",
+    "Formulation": "hybrid_workbench.usecase",
+    "Evaluation": "hybrid_workbench.usecase",
+    "Outcome": "hybrid_workbench.usecase",
+    "all_backends": "hybrid_workbench.registry",
+    "backend_names": "hybrid_workbench.registry",
+    "get_backend": "hybrid_workbench.registry",
+    "register_backend": "hybrid_workbench.registry",
+    "all_usecases": "hybrid_workbench.registry",
+    "get_usecase": "hybrid_workbench.registry",
+    "usecase_names": "hybrid_workbench.registry",
+    "register_usecase": "hybrid_workbench.registry",
+    **{name: "hybrid_workbench.errors" for name in (
         "WorkbenchError", "BackendNotFoundError", "BackendUnavailableError",
         "UnsupportedModelError", "ProblemTooLargeError", "OptionsError", "InstanceError",
         "InstanceFormatError", "UseCaseNotFoundError", "MissingDependencyError", "SolverError")},
@@ -73,8 +73,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hybrid.backend import Backend, Capabilities, SamplerBackend
-    from hybrid.errors import (
+    from hybrid_workbench.backend import Backend, Capabilities, SamplerBackend
+    from hybrid_workbench.errors import (
         BackendNotFoundError,
         BackendUnavailableError,
         InstanceError,
@@ -87,9 +87,9 @@ if TYPE_CHECKING:  # pragma: no cover
         UseCaseNotFoundError,
         WorkbenchError,
     )
-    from hybrid.models import model_kind
-    from hybrid.options import BackendOptions
-    from hybrid.registry import (
+    from hybrid_workbench.models import model_kind
+    from hybrid_workbench.options import BackendOptions
+    from hybrid_workbench.registry import (
         all_backends,
         all_usecases,
         backend_names,
@@ -99,6 +99,6 @@ if TYPE_CHECKING:  # pragma: no cover
         register_usecase,
         usecase_names,
     )
-    from hybrid.result import Result, Status, Timing
-    from hybrid.solve import solve
-    from hybrid.usecase import Evaluation, Formulation, Outcome, UseCase
+    from hybrid_workbench.result import Result, Status, Timing
+    from hybrid_workbench.solve import solve
+    from hybrid_workbench.usecase import Evaluation, Formulation, Outcome, UseCase

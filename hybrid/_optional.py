@@ -3,10 +3,10 @@
 Backends and use cases that need heavy or optional packages (qiskit, cupy, pyscf,
 openjij, ortools...) import them through :func:`require` at the point of use, so that
 ``import hybrid`` stays light and a missing package becomes a
-:class:`~hybrid.errors.MissingDependencyError` naming the extra to install.
+:class:`~hybrid_workbench.errors.MissingDependencyError` naming the extra to install.
 
 Examples:
-    >>> from hybrid._optional import is_installed
+    >>> from hybrid_workbench._optional import is_installed
     >>> is_installed("json"), is_installed("surely_not_a_real_module_name")
     (True, False)
 """
@@ -19,7 +19,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
-from hybrid.errors import MissingDependencyError
+from hybrid_workbench.errors import MissingDependencyError
 
 __all__ = ["is_installed", "require", "install_hint", "lazy_module"]
 

@@ -1,4 +1,4 @@
-"""The backend protocol: one small contract every solver implements.
+"""The backend protocol: one small contract every solver implements, one lifecycle.
 
 A backend has a ``name``, the model kinds it accepts, a frozen ``Options`` dataclass, and
 three methods (``STYLE.md``: dimod's ``Sampler``, PennyLane's ``Device``):
@@ -6,11 +6,19 @@ three methods (``STYLE.md``: dimod's ``Sampler``, PennyLane's ``Device``):
 * :meth:`Backend.capabilities` -- what it is and what it takes;
 * :meth:`Backend.supports` -- ``True`` or the reason it cannot take *this* model (wrong
   kind, too large, missing package), decided before any memory is allocated;
-* :meth:`Backend.solve` -- validate, solve, time, and return a :class:`~hybrid.result.Result`.
+* :meth:`Backend.solve` -- the one path from a request to a :class:`~hybrid_workbench.result.Result`.
 
-Subclasses implement ``_solve`` and, where they have limits, ``_check``. Annealing-style
-backends derive from :class:`SamplerBackend` and so are real :class:`dimod.Sampler` s,
-usable from Ocean code unchanged.
+``solve`` owns the lifecycle, in this order: options resolved once into the typed
+``Options`` (an ``Options`` instance is carried forward, never validated again); availability
+checked once; every check that can be made before work (``_check``: kind, size, kernel and
+device choices); one-time set-up (``_setup``: imports, compiled kernels, device start),
+timed as ``setup_s`` and not billed to the solve; a :class:`~hybrid_workbench.deadline.Deadline`
+started from ``time_limit``; ``_solve(model, options, deadline, seed)``, which returns a
+:class:`~hybrid_workbench.result.Solved`; the :class:`Result` built and timed here. A
+backend is its ``Options``, ``_check``, ``_setup`` and ``_solve``.
+
+Annealing-style backends derive from :class:`SamplerBackend` and so are real
+:class:`dimod.Sampler` s, usable from Ocean code unchanged.
 
 Size limits can be checked from a variable count alone (:meth:`Backend.check_size`), so
 a use case refuses an oversized instance before building its model.
@@ -19,9 +27,11 @@ a use case refuses an oversized instance before building its model.
 from __future__ import annotations
 
 import abc
+import importlib
 import importlib.abc
 import importlib.metadata
 import importlib.util
+import math
 import secrets
 import sys
 import time
@@ -29,23 +39,30 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
-from hybrid._optional import install_hint, is_installed
-from hybrid.errors import (
+from hybrid_workbench._optional import install_hint, is_installed
+from hybrid_workbench.errors import (
     BackendUnavailableError,
     OptionsError,
     ProblemTooLargeError,
     UnsupportedModelError,
 )
-from hybrid.models import describe_model, model_kind
-from hybrid.options import BackendOptions
-from hybrid.result import Result, Status, Timing
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.models import describe_model, model_kind
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Result, Solved, Timing
 
 if TYPE_CHECKING:  # pragma: no cover
     import dimod
 
-__all__ = ["Backend", "SamplerBackend", "Capabilities", "TimeLimitIgnoredWarning", "draw_seed"]
+__all__ = ["Backend", "SamplerBackend", "Capabilities", "TimeLimitIgnoredWarning", "draw_seed",
+           "check_seed", "check_time_limit", "MAX_SEED"]
+
+O = TypeVar("O", bound=BackendOptions)
+
+#: Seeds are 32-bit unsigned integers, the range every wrapped library accepts.
+MAX_SEED = 2**32 - 1
 
 
 class TimeLimitIgnoredWarning(UserWarning):
@@ -55,6 +72,24 @@ class TimeLimitIgnoredWarning(UserWarning):
 def draw_seed() -> int:
     """A fresh seed from the OS entropy pool (recorded in the result for reproducibility)."""
     return secrets.randbits(31)
+
+
+def check_seed(seed: Any, where: str = "seed") -> int:
+    """``seed`` as an int in ``0..2**32-1``, or an :class:`OptionsError` that says so."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise OptionsError(f"{where} must be an integer from 0 to {MAX_SEED}, got {seed!r}")
+    return seed
+
+
+def check_time_limit(value: Any, where: str = "time limit") -> float:
+    """``value`` as a finite positive float of seconds, or an :class:`OptionsError`."""
+    try:
+        limit = float(value)
+    except (TypeError, ValueError):
+        raise OptionsError(f"{where} must be a number of seconds, got {value!r}") from None
+    if not math.isfinite(limit) or limit <= 0:
+        raise OptionsError(f"{where} must be a finite positive number of seconds, got {value!r}")
+    return limit
 
 
 @dataclass(frozen=True)
@@ -67,7 +102,10 @@ class Capabilities:
         options: option names with their defaults.
         device: where it computes (``'cpu'``, ``'gpu'``, ``'cpu/gpu'``, ``'simulator'``, ``'qpu'``).
         exact: whether it proves optimality when it finishes.
-        time_limit: whether it honours a time limit.
+        time_limit: whether it honours a time limit (returns within
+            ``limit + max(0.5 s, 5 %)``, see :mod:`hybrid_workbench.deadline`).
+        anytime: whether, given a limit, it spends it improving its answer (and so takes
+            part in equal-budget comparisons on the same footing as the others).
         max_variables: a hard size limit (variables or qubits), or None.
         description: one line.
     """
@@ -80,10 +118,11 @@ class Capabilities:
     time_limit: bool = False
     max_variables: int | None = None
     description: str = ""
+    anytime: bool = False
 
 
-class Backend(abc.ABC):
-    """Base class of every backend.
+class Backend(abc.ABC, Generic[O]):
+    """Base class of every backend, generic in its options type.
 
     Class attributes to set in subclasses:
         name: identifier it is registered under (``[a-z][a-z0-9-]*``).
@@ -92,17 +131,18 @@ class Backend(abc.ABC):
         requires: importable modules it needs (checked without importing them).
         extra: the project's extra that installs them (for the install hint).
         package: the distribution whose version is reported in results.
-        device, exact, description: see :class:`Capabilities`.
+        device, exact, anytime, description: see :class:`Capabilities`.
     """
 
     name: ClassVar[str] = ""
     model_kinds: ClassVar[tuple[str, ...]] = ()
-    Options: ClassVar[type[BackendOptions]] = BackendOptions
+    Options: type[O] = BackendOptions  # type: ignore[assignment]
     requires: ClassVar[tuple[str, ...]] = ()
     extra: ClassVar[str | None] = None
     package: ClassVar[str | None] = None
     device: ClassVar[str] = "cpu"
     exact: ClassVar[bool] = False
+    anytime: ClassVar[bool] = False
     description: ClassVar[str] = ""
 
     # -- introspection ----------------------------------------------------------------------
@@ -131,21 +171,29 @@ class Backend(abc.ABC):
             name=self.name, model_kinds=tuple(self.model_kinds), options=defaults.to_dict(),
             device=self.device, exact=self.exact, time_limit=defaults.has("time_limit"),
             max_variables=self.max_variables(defaults), description=self.description,
+            anytime=self.anytime and defaults.has("time_limit"),
         )
 
-    def max_variables(self, options: BackendOptions) -> int | None:
+    def max_variables(self, options: O) -> int | None:
         """A hard size limit under these options, if any."""
         return None
 
     # -- validation -------------------------------------------------------------------------
     def make_options(self, options: Mapping[str, Any] | BackendOptions | None = None,
-                     time_limit: float | None = None) -> BackendOptions:
-        """Validated options; ``time_limit`` (seconds) goes to the ``time_limit`` field if any."""
+                     time_limit: float | None = None) -> O:
+        """Validated options; ``time_limit`` (seconds) goes to the ``time_limit`` field if any.
+
+        An instance of this backend's ``Options`` is already valid and is returned as it
+        is (validation happens once, where the options are made).
+        """
+        if isinstance(options, self.Options) and time_limit is None:
+            return options
         try:
             opts = self.Options.from_mapping(options)
+            if opts.has("time_limit") and getattr(opts, "time_limit") is not None:
+                check_time_limit(getattr(opts, "time_limit"), "option time_limit")
             if time_limit is not None:
-                if time_limit <= 0:
-                    raise OptionsError(f"time limit must be positive, got {time_limit}")
+                time_limit = check_time_limit(time_limit)
                 if opts.has("time_limit"):
                     opts = self.Options.from_mapping(opts, time_limit=float(time_limit))
                 else:
@@ -155,7 +203,7 @@ class Backend(abc.ABC):
             raise OptionsError(f"{self.name}: {exc}") from None
         return opts
 
-    def too_large_message(self, n: int, limit: int, options: BackendOptions) -> str:
+    def too_large_message(self, n: int, limit: int, options: O) -> str:
         """Why ``n`` variables (or qubits) exceed ``limit``; override for a precise reason."""
         return f"backend {self.name!r} takes at most {limit} variables; this model has {n}"
 
@@ -178,7 +226,7 @@ class Backend(abc.ABC):
             raise ProblemTooLargeError(f"{self.too_large_message(n, limit, options)}. "
                                        f"Backends that can take it: {where}")
 
-    def _check(self, model: Any, options: BackendOptions) -> None:
+    def _check(self, model: Any, options: O) -> None:
         """Raise UnsupportedModelError/ProblemTooLargeError for models this backend can't take.
 
         The base checks the model kind and :meth:`max_variables`; override to add more
@@ -210,12 +258,13 @@ class Backend(abc.ABC):
     # -- solving ----------------------------------------------------------------------------
     def solve(self, model: Any, *, options: Mapping[str, Any] | BackendOptions | None = None,
               seed: int | None = None, time_limit: float | None = None) -> Result:
-        """Validate, solve and time; the result records options, seed and wall time.
+        """Validate once, set up, solve within the deadline, time, and build the result.
 
         Raises:
             BackendUnavailableError: a package or device is missing (the message says how
                 to install it).
-            OptionsError: unknown option or bad value.
+            OptionsError: unknown option or bad value (time limits finite and positive,
+                seeds in ``0..2**32-1``).
             UnsupportedModelError: wrong model kind; ProblemTooLargeError: too large.
         """
         avail = self.available()
@@ -224,33 +273,47 @@ class Backend(abc.ABC):
                 f"backend {self.name!r} is not available here: {avail}; "
                 f"install with: {self.install_hint()}")
         opts = self.make_options(options, time_limit)
+        seed = draw_seed() if seed is None else check_seed(seed)
         try:
             self._check(model, opts)
         except ProblemTooLargeError as exc:
             others = _backends_that_take_model(model, exclude=self.name)
             where = ", ".join(others) if others else "none available here"
             raise ProblemTooLargeError(f"{exc}. Backends that can take it: {where}") from None
-        if seed is None:
-            seed = draw_seed()
-        elif not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise OptionsError(f"seed must be a non-negative integer, got {seed!r}")
-        start = time.perf_counter()
-        result = self._solve(model, opts, seed)
-        wall = time.perf_counter() - start
-        return result.replace(timing=Timing(wall_s=wall, solver_s=result.timing.solver_s))
+        setup_start = time.perf_counter()
+        self._setup(opts)
+        setup_s = time.perf_counter() - setup_start
+        deadline = Deadline.start(getattr(opts, "time_limit", None) if opts.has("time_limit")
+                                  else None)
+        solved = self._solve(model, opts, deadline, seed)
+        wall = deadline.elapsed()
+        return self._result(model, solved, opts, seed,
+                            Timing(wall_s=wall, solver_s=solved.solver_s, setup_s=setup_s))
+
+    def _setup(self, options: O) -> None:
+        """One-time, per-process set-up, timed apart from the solve (``Timing.setup_s``).
+
+        The default imports the modules in :attr:`requires`, so their import cost is not
+        billed as solve time. Backends with compiled kernels load (or compile and cache)
+        them here. Must be cheap when called again in the same process.
+        """
+        for module in self.requires:
+            importlib.import_module(module)
 
     @abc.abstractmethod
-    def _solve(self, model: Any, options: BackendOptions, seed: int) -> Result:
-        """Solve a validated model. Build the result with :meth:`make_result`."""
+    def _solve(self, model: Any, options: O, deadline: Deadline, seed: int) -> Solved:
+        """Solve a validated model within ``deadline``; return samples and info."""
 
-    def make_result(self, sampleset: dimod.SampleSet, options: BackendOptions, seed: int, *,
-                    status: str = Status.BEST_FOUND, solver_s: float | None = None,
-                    info: Mapping[str, Any] | None = None, model_kind: str = "bqm") -> Result:
-        """A :class:`Result` from a sample set (wall time is filled in by :meth:`solve`)."""
-        return Result.from_sampleset(
-            sampleset, backend=self.name, backend_version=self.version(),
-            timing=Timing(wall_s=0.0, solver_s=solver_s), options=options.to_dict(), seed=seed,
-            status=status, model_kind=model_kind, info={"device": self.device, **(info or {})})
+    def _result(self, model: Any, solved: Solved, options: O, seed: int,
+                timing: Timing) -> Result:
+        kind = solved.model_kind or model_kind(model)
+        info = {"device": self.device, **dict(solved.info)}
+        common = dict(backend=self.name, backend_version=self.version(), timing=timing,
+                      options=options.to_dict(), seed=seed, status=solved.status, info=info)
+        if solved.samples is not None:
+            return Result.from_sampleset(solved.samples, model_kind=kind, **common)
+        return Result(model_kind=kind, energy=solved.energy, sample=solved.sample,
+                      samples=None, **common)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -258,7 +321,7 @@ class Backend(abc.ABC):
 
 def _backends_that_take_model(model: Any, exclude: str = "") -> list[str]:
     """Registered, available backends whose default options accept ``model`` (no solving)."""
-    from hybrid.registry import all_backends
+    from hybrid_workbench.registry import all_backends
 
     return [name for name, backend in all_backends().items()
             if name != exclude and backend.supports(model) is True]
@@ -266,7 +329,7 @@ def _backends_that_take_model(model: Any, exclude: str = "") -> list[str]:
 
 def backends_that_take(kind: str, n: int, exclude: str = "") -> list[str]:
     """Registered, available backends that accept ``kind`` models of ``n`` variables."""
-    from hybrid.registry import all_backends
+    from hybrid_workbench.registry import all_backends
 
     out = []
     for name, backend in all_backends().items():
@@ -305,13 +368,13 @@ class _DimodSamplerMixin:
         """Nothing to release (dimod.Sampler interface)."""
 
 
-class SamplerBackend(Backend, _DimodSamplerMixin):
+class SamplerBackend(Backend[O], _DimodSamplerMixin):
     """A BQM backend that is also a :class:`dimod.Sampler`.
 
     ``sample(bqm, **parameters)`` takes the backend's options plus ``seed`` and returns
     the :class:`dimod.SampleSet`, so Ocean code (composites, ``sample_ising``,
     ``sample_qubo``) works on it unchanged. Unknown parameters raise
-    :class:`~hybrid.errors.OptionsError` instead of being dropped.
+    :class:`~hybrid_workbench.errors.OptionsError` instead of being dropped.
     """
 
     model_kinds: ClassVar[tuple[str, ...]] = ("bqm",)

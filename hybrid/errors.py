@@ -5,7 +5,7 @@ caller (the CLI, a batch runner, a notebook) can catch exactly ours. Each messag
 what is wrong *and* how to fix it.
 
 Examples:
-    >>> from hybrid.errors import OptionsError, WorkbenchError
+    >>> from hybrid_workbench.errors import OptionsError, WorkbenchError
     >>> issubclass(OptionsError, WorkbenchError) and issubclass(OptionsError, ValueError)
     True
 """

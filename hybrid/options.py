@@ -3,7 +3,7 @@
 Each backend declares ``Options``, a frozen dataclass subclassing :class:`BackendOptions`.
 :meth:`BackendOptions.from_mapping` builds one from a mapping (Python) or from ``k=v``
 strings (CLI, job files), converting strings to the declared field types and raising
-:class:`~hybrid.errors.OptionsError` on unknown names, wrong types and bad ranges, listing
+:class:`~hybrid_workbench.errors.OptionsError` on unknown names, wrong types and bad ranges, listing
 the valid options, before any work starts.
 
 Examples:
@@ -17,7 +17,7 @@ Examples:
     >>> SAOptions.from_mapping({"num_read": 3})
     Traceback (most recent call last):
     ...
-    hybrid.errors.OptionsError: unknown option 'num_read' for this backend; did you mean 'num_reads'? Valid options: beta_range, num_reads
+    hybrid_workbench.errors.OptionsError: unknown option 'num_read' for this backend; did you mean 'num_reads'? Valid options: beta_range, num_reads
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
 
-from hybrid.errors import OptionsError
+from hybrid_workbench.errors import OptionsError
 
 __all__ = ["BackendOptions", "parse_option_strings"]
 
@@ -144,7 +144,7 @@ class BackendOptions:
     """Base class of every backend's options. Subclasses are frozen dataclasses.
 
     Subclasses may validate ranges in ``__post_init__`` by raising
-    :class:`~hybrid.errors.OptionsError`.
+    :class:`~hybrid_workbench.errors.OptionsError`.
     """
 
     @classmethod

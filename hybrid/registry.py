@@ -24,7 +24,7 @@ import threading
 import warnings
 from typing import Any, Generic, TypeVar
 
-from hybrid.errors import BackendNotFoundError, UseCaseNotFoundError, WorkbenchError
+from hybrid_workbench.errors import BackendNotFoundError, UseCaseNotFoundError, WorkbenchError
 
 __all__ = [
     "BACKEND_GROUP",

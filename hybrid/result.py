@@ -11,7 +11,7 @@ Examples:
     >>> import dimod
     >>> ss = dimod.SampleSet.from_samples([{"a": -1, "b": 1}], "SPIN", energy=[-1.0])
     >>> r = Result.from_sampleset(ss, backend="demo", backend_version="1.0",
-    ...                           timing=Timing(wall_s=0.01), options={}, seed=7)
+    ...                           timing=Timing(wall_s=0.01, setup_s=0.2), options={}, seed=7)
     >>> r.energy, dict(r.sample)
     (-1.0, {'a': -1, 'b': 1})
     >>> Result.from_json(r.to_json()) == r
@@ -27,12 +27,12 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from hybrid.models import decode_label, encode_label
+from hybrid_workbench.models import decode_label, encode_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import dimod
 
-__all__ = ["Timing", "Result", "Status", "to_jsonable"]
+__all__ = ["Timing", "Result", "Solved", "Status", "to_jsonable"]
 
 
 class Status:
@@ -42,7 +42,8 @@ class Status:
     BEST_FOUND = "best_found"    #: best of a heuristic run, no proof either way
     TIME_LIMIT = "time_limit"    #: stopped by the time limit; best found so far
     INFEASIBLE = "infeasible"    #: the solver proved that no feasible point exists
-    ALL = (OPTIMAL, BEST_FOUND, TIME_LIMIT, INFEASIBLE)
+    NO_SOLUTION = "no_solution"  #: no feasible point found within the limit (none proved absent)
+    ALL = (OPTIMAL, BEST_FOUND, TIME_LIMIT, INFEASIBLE, NO_SOLUTION)
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -69,16 +70,49 @@ class Timing:
     """Where the time went, in seconds.
 
     Attributes:
-        wall_s: wall-clock time of the whole ``solve`` call, measured by the workbench.
+        wall_s: wall-clock time of the solve, measured by the workbench from the start of
+            the deadline to the end of ``_solve`` (what a time limit bounds, and what
+            comparisons use).
         solver_s: the backend's own figure where it reports one (solver or kernel time,
             excluding model conversion); None otherwise.
+        setup_s: one-time set-up measured before the solve and not billed to it: imports,
+            compiling or loading compiled kernels, starting a device. Zero when the
+            process had already paid it.
     """
 
     wall_s: float
     solver_s: float | None = None
+    setup_s: float = 0.0
 
     def to_dict(self) -> dict[str, float | None]:
-        return {"wall_s": self.wall_s, "solver_s": self.solver_s}
+        return {"wall_s": self.wall_s, "solver_s": self.solver_s, "setup_s": self.setup_s}
+
+
+@dataclass(frozen=True)
+class Solved:
+    """What a backend's ``_solve`` hands back; the core turns it into a :class:`Result`.
+
+    A backend never builds a :class:`Result` (nor a :class:`Timing`) itself: the base
+    class measures time and adds name, version, options and seed.
+
+    Attributes:
+        samples: all samples with energies, where the backend produces several; the best
+            (lowest-energy, feasible first) becomes :attr:`Result.sample`.
+        energy, sample: the answer where there is no sample set (a ground-energy estimate,
+            the most frequent bitstring); ignored when ``samples`` is given.
+        status: a :class:`Status` value.
+        solver_s: the backend's own time figure, if it has one.
+        info: backend details (JSON-safe); ``device`` defaults to the backend's.
+        model_kind: overrides the kind inferred from the model.
+    """
+
+    samples: dimod.SampleSet | None = None
+    energy: float | None = None
+    sample: Mapping[Hashable, Any] | None = None
+    status: str = Status.BEST_FOUND
+    solver_s: float | None = None
+    info: Mapping[str, Any] = field(default_factory=dict)
+    model_kind: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,6 +259,7 @@ class Result:
             "status": self.status,
             "wall_s": self.timing.wall_s,
             "solver_s": self.timing.solver_s,
+            "setup_s": self.timing.setup_s,
             "seed": self.seed,
             "num_samples": 0 if self.samples is None else len(self.samples),
         }

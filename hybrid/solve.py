@@ -1,9 +1,9 @@
-"""``hybrid.solve``: send a model to any registered backend in one call.
+"""``hybrid_workbench.solve``: send a model to any registered backend in one call.
 
 Examples:
-    >>> import dimod, hybrid
+    >>> import dimod, hybrid_workbench as hw
     >>> bqm = dimod.BinaryQuadraticModel({}, {("a", "b"): 1.0, ("b", "c"): 1.0}, 0.0, "SPIN")
-    >>> r = hybrid.solve(bqm, "exact")
+    >>> r = hw.solve(bqm, "exact")
     >>> r.energy, r.status
     (-2.0, 'optimal')
 """
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hybrid.options import BackendOptions
-from hybrid.registry import get_backend
-from hybrid.result import Result
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.registry import get_backend
+from hybrid_workbench.result import Result
 
 __all__ = ["solve"]
 

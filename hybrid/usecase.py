@@ -23,8 +23,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
-from hybrid.errors import InstanceError, UnsupportedModelError
-from hybrid.result import Result, to_jsonable
+from hybrid_workbench.errors import InstanceError, UnsupportedModelError
+from hybrid_workbench.result import Result, to_jsonable
 
 __all__ = ["Formulation", "Evaluation", "Outcome", "UseCase", "parse_generate_spec",
            "read_json_file"]
@@ -114,11 +114,11 @@ def parse_json_text(text: str, source: Any) -> Any:
         >>> parse_json_text('{"a": }', "x.json")
         Traceback (most recent call last):
         ...
-        hybrid.errors.InstanceFormatError: x.json, line 1: invalid JSON: Expecting value
+        hybrid_workbench.errors.InstanceFormatError: x.json, line 1: invalid JSON: Expecting value
     """
     import json
 
-    from hybrid.errors import InstanceFormatError
+    from hybrid_workbench.errors import InstanceFormatError
 
     try:
         return json.loads(text)
@@ -137,7 +137,7 @@ def parse_generate_spec(spec: str) -> dict[str, Any] | None:
     """
     for prefix in ("generate:", "gen:"):
         if spec.startswith(prefix):
-            from hybrid.options import parse_option_strings
+            from hybrid_workbench.options import parse_option_strings
 
             body = spec[len(prefix):]
             return parse_option_strings([p for p in body.split(",") if p]) if body else {}
@@ -243,13 +243,13 @@ class UseCase(abc.ABC):
         Everything that can be checked before solving (backend exists and is available,
         options, model kind and size) is checked before solving.
         """
-        from hybrid.registry import get_backend
+        from hybrid_workbench.registry import get_backend
 
         start = time.perf_counter()
         be = get_backend(backend) if isinstance(backend, str) else backend
         avail = be.available()
         if avail is not True:
-            from hybrid.errors import BackendUnavailableError
+            from hybrid_workbench.errors import BackendUnavailableError
 
             raise BackendUnavailableError(f"backend {be.name!r} is not available here: {avail}; "
                                           f"install with: {be.install_hint()}")

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the ``hybrid`` console entry point in a fresh interpreter."""
-    cmd = [sys.executable, "-c", "from hybrid.cli import main; main()", *args]
+    cmd = [sys.executable, "-c", "from hybrid_workbench.cli import main; main()", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, cwd=ROOT)
 
@@ -26,7 +26,7 @@ def cli():
 
 @pytest.fixture(scope="session")
 def gset_dir() -> Path:
-    from hybrid.data import data_dir
+    from hybrid_workbench.data import data_dir
 
     folder = data_dir("gset")
     if folder is None:

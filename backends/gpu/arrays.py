@@ -5,7 +5,7 @@ The GPU Ising solvers are written once against an array module ``xp`` (``DESIGN.
 
 * ``"auto"``: CuPy when it imports *and* a CUDA device is present, NumPy otherwise;
 * ``"cpu"``: NumPy, always;
-* ``"gpu"``: CuPy, or :class:`~hybrid.errors.BackendUnavailableError` saying why not.
+* ``"gpu"``: CuPy, or :class:`~hybrid_workbench.errors.BackendUnavailableError` saying why not.
 
 CuPy is imported only here and only when asked for, so ``import hybrid`` and the backend
 registry stay light. Detection follows CuPy's own advice: ``cupy.cuda.is_available()``
@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from hybrid.errors import BackendUnavailableError
+from hybrid_workbench.errors import BackendUnavailableError
 
 __all__ = ["ArrayContext", "Device", "cuda_status", "select"]
 

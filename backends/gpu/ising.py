@@ -34,8 +34,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from hybrid._optional import lazy_module
-from hybrid.errors import OptionsError
+from hybrid_workbench._optional import lazy_module
+from hybrid_workbench.errors import OptionsError
 
 dimod = lazy_module("dimod")
 import numpy as np

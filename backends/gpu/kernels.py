@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from hybrid._optional import is_installed
+from hybrid_workbench._optional import is_installed
 
 __all__ = ["available", "anneal_csr", "prefer_workqueue"]
 

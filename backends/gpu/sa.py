@@ -9,13 +9,13 @@ every replica advanced together. Two kernels compute the same dynamics:
   sparse (or dense) row-block product, one vector of Metropolis tests. This is the
   checkerboard update of GPU annealers; on dense models each class is a single spin, so it
   pays only on sparse ones;
-* ``compiled`` (CPU): a numba kernel (:mod:`backends.gpu.kernels`) sweeping spins in order
+* ``compiled`` (CPU): a numba kernel (:mod:`hybrid_workbench.backends.gpu.kernels`) sweeping spins in order
   with incremental local fields, replicas spread over CPU threads.
 
 ``kernel="auto"`` takes ``vectorized`` on a GPU and ``compiled`` on the CPU when numba is
 installed. Both draw their randomness from the seed, per replica, so runs of a fixed
 schedule repeat exactly. With ``fill_time_limit=True``, one schedule fills the time limit
-(:class:`~backends.gpu.ising.TimeFill`): a fixed budget is best spent on one slow anneal,
+(:class:`~hybrid_workbench.backends.gpu.ising.TimeFill`): a fixed budget is best spent on one slow anneal,
 and a fixed schedule cut by the limit would end hot.
 The default ``beta_range``: cold enough that all the spins with the weakest bias together
 flip with probability 1/100 on the last sweep (dwave-samplers' rule, so the cold end
@@ -43,17 +43,18 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hybrid._optional import lazy_module
+from hybrid_workbench._optional import lazy_module
 
 dimod = lazy_module("dimod")
 import numpy as np
 
-from backends.gpu import arrays, kernels
-from backends.gpu.ising import IsingArrays, TimeFill, check_fill, energies, samples_to_vartype
-from hybrid.backend import SamplerBackend
-from hybrid.errors import BackendUnavailableError, OptionsError
-from hybrid.options import BackendOptions
-from hybrid.result import Result
+from hybrid_workbench.backends.gpu import arrays, kernels
+from hybrid_workbench.backends.gpu.ising import IsingArrays, TimeFill, check_fill, energies, samples_to_vartype
+from hybrid_workbench.backend import SamplerBackend
+from hybrid_workbench.errors import BackendUnavailableError, OptionsError
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Solved
 
 __all__ = ["GPUSABackend", "GPUSAOptions", "beta_ends", "beta_schedule", "colour_classes",
            "sweep_betas"]
@@ -255,7 +256,7 @@ class GPUSABackend(SamplerBackend):
     conformance = {"options": {"device": "cpu", "num_sweeps": 200}}
 
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
-               seed: int) -> Result:
+               deadline: Deadline, seed: int) -> Solved:
         assert isinstance(options, GPUSAOptions)
         check_fill(options, "num_sweeps")  # here: a solve's time limit has joined the options
         start = time.perf_counter()
@@ -275,7 +276,7 @@ class GPUSABackend(SamplerBackend):
                                 "kernel": kernel, "replicas": options.num_replicas}
         if n == 0:
             ss = dimod.SampleSet.from_samples_bqm((np.zeros((1, 0), dtype=np.int8), []), model)
-            return self.make_result(ss, options, seed, solver_s=time.perf_counter() - start,
+            return Solved(ss, solver_s=time.perf_counter() - start,
                                     info={**info, "sweeps_run": 0})
         lo, hi = beta_ends(ising, options)
         rng = np.random.default_rng(seed)
@@ -300,4 +301,4 @@ class GPUSABackend(SamplerBackend):
                     schedule="time-filled" if plan.fill else "fixed",
                     beta_range=[float(lo), float(hi)],
                     time_limit_hit=done < plan.total, early_stopped=False)
-        return self.make_result(ss, options, seed, solver_s=solver_s, info=info)
+        return Solved(ss, solver_s=solver_s, info=info)

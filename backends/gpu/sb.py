@@ -13,7 +13,7 @@ the minus sign.) The heated variants ``hbsb``/``hdsb`` add ``heat * dt * y`` to 
 update (Kanao & Goto, Commun. Phys. 5, 153, 2022). All replicas advance together: one
 matrix-matrix product ``J @ X`` per step, in float32, with ``J`` dense or CSR (SciPy or
 ``cupyx``). On the CPU with numba installed (``kernel="auto"``), compiled kernels
-(:mod:`backends.gpu.sb_kernels`) replace that array code: dSB on dense couplings that all
+(:mod:`hybrid_workbench.backends.gpu.sb_kernels`) replace that array code: dSB on dense couplings that all
 share one magnitude (+-1 complete graphs, unweighted G-set) uses an exact bit-packed
 product (XOR + popcount), sparse models (every variant) a fused CSR step; dense models with
 several coupling magnitudes, and bSB on dense ones, keep the float32 GEMM.
@@ -41,7 +41,7 @@ Automatic defaults, no hand tuning (written here because no library offers them)
   machine's speed, so only fixed schedules repeat exactly for a seed.
 
 The final answer of each replica is ``sign(x)``, polished (``polish=True``) by a batched
-steepest 1-flip descent (:func:`~backends.gpu.ising.greedy_descent`); ``info`` says so.
+steepest 1-flip descent (:func:`~hybrid_workbench.backends.gpu.ising.greedy_descent`); ``info`` says so.
 
 Examples:
     >>> import dimod
@@ -58,13 +58,13 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hybrid._optional import lazy_module
+from hybrid_workbench._optional import lazy_module
 
 dimod = lazy_module("dimod")
 import numpy as np
 
-from backends.gpu import arrays, kernels
-from backends.gpu.ising import (
+from hybrid_workbench.backends.gpu import arrays, kernels
+from hybrid_workbench.backends.gpu.ising import (
     IsingArrays,
     TimeFill,
     check_fill,
@@ -73,10 +73,11 @@ from backends.gpu.ising import (
     samples_to_vartype,
     spectral_radius,
 )
-from hybrid.backend import SamplerBackend
-from hybrid.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError
-from hybrid.options import BackendOptions
-from hybrid.result import Result
+from hybrid_workbench.backend import SamplerBackend
+from hybrid_workbench.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Solved
 
 __all__ = ["SBBackend", "SBOptions", "simulate"]
 
@@ -172,7 +173,7 @@ def _stepper(ctx: arrays.ArrayContext, Jd: Any, bits: Any, X: Any, Y: Any, compi
     """
     xp = ctx.xp
     if compiled:
-        from backends.gpu import sb_kernels
+        from hybrid_workbench.backends.gpu import sb_kernels
     if compiled and not dense and bits is None:
         indptr = np.ascontiguousarray(Jd.indptr, dtype=np.int64)
         indices = np.ascontiguousarray(Jd.indices, dtype=np.int64)
@@ -221,7 +222,7 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
 
     ``options.time_limit`` counts from ``started`` (a ``time.perf_counter()`` reading; now
     when None). With ``fill_time_limit`` the schedule fills the time left
-    (:class:`~backends.gpu.ising.TimeFill`): the first chunks run with the pump still near
+    (:class:`~hybrid_workbench.backends.gpu.ising.TimeFill`): the first chunks run with the pump still near
     zero, the measured step rate sets the number of steps, and the pump then rises to ``a0``
     by the deadline.
 
@@ -233,7 +234,7 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
     n, R = J.shape[0], options.num_replicas
     discrete = options.variant in ("dsb", "hdsb")
     if compiled:
-        from backends.gpu import sb_kernels  # imports numba
+        from hybrid_workbench.backends.gpu import sb_kernels  # imports numba
     if compiled and not dense:
         Jd = J.astype(np.float32)  # host CSR, read by the compiled kernel
     else:
@@ -319,7 +320,7 @@ class SBBackend(SamplerBackend):
                 f"{model.num_variables ** 2 * 4 / 2 ** 30:.1f} GiB; use couplings='sparse'")
 
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
-               seed: int) -> Result:
+               deadline: Deadline, seed: int) -> Solved:
         assert isinstance(options, SBOptions)
         check_fill(options, "num_steps")  # here: a solve's time limit has joined the options
         start = time.perf_counter()
@@ -331,7 +332,7 @@ class SBBackend(SamplerBackend):
                                 "replicas": options.num_replicas}
         if n == 0:
             ss = dimod.SampleSet.from_samples_bqm((np.zeros((1, 0), dtype=np.int8), []), model)
-            return self.make_result(ss, options, seed, solver_s=time.perf_counter() - start,
+            return Solved(ss, solver_s=time.perf_counter() - start,
                                     info={**info, "steps_run": 0, "early_stopped": False})
         field = bool(np.any(ising.h))
         J = ising.with_auxiliary_spin() if field else ising.J
@@ -352,4 +353,4 @@ class SBBackend(SamplerBackend):
         ss = dimod.SampleSet.from_samples((samples_to_vartype(spins, ising.vartype), ising.labels),
                                           ising.vartype, energy=E)
         info.update(stats, auxiliary_spin=field, polished=options.polish, polish_rounds=rounds)
-        return self.make_result(ss, options, seed, solver_s=solver_s, info=info)
+        return Solved(ss, solver_s=solver_s, info=info)

@@ -1,4 +1,4 @@
-"""Numba kernels of the fast QAOA simulator (:mod:`hybrid.algorithms.qaoa_sim`).
+"""Numba kernels of the fast QAOA simulator (:mod:`hybrid_workbench.algorithms.qaoa_sim`).
 
 Written by hand because no library fuses a diagonal phase with one-qubit gates in
 cache-sized tiles. Imported only when the ``numba`` engine runs (numba is the ``fast``

@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hybrid._optional import require
-from hybrid.errors import OptionsError
+from hybrid_workbench._optional import require
+from hybrid_workbench.errors import OptionsError
 
 __all__ = ["AnsatzSpec", "build_ansatz", "hartree_fock_bits", "make_mapper", "ANSATZE", "MAPPINGS"]
 

@@ -36,15 +36,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from hybrid._optional import lazy_module
+from hybrid_workbench._optional import lazy_module
 
 dimod = lazy_module("dimod")
 import numpy as np
 
-from hybrid.backend import SamplerBackend
-from hybrid.errors import OptionsError
-from hybrid.options import BackendOptions
-from hybrid.result import Result, Status
+from hybrid_workbench.backend import SamplerBackend
+from hybrid_workbench.errors import OptionsError
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Solved, Status
 
 __all__ = ["DecomposeOptions", "DecomposeBackend", "partition", "impact_subsets"]
 
@@ -186,9 +187,9 @@ class DecomposeBackend(SamplerBackend):
         return best if bqm.energy(best) <= bqm.energy(state) else state
 
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
-               seed: int) -> Result:
+               deadline: Deadline, seed: int) -> Solved:
         assert isinstance(options, DecomposeOptions)
-        from hybrid.registry import get_backend
+        from hybrid_workbench.registry import get_backend
 
         start = time.perf_counter()
         rng = np.random.default_rng(seed)
@@ -234,7 +235,7 @@ class DecomposeBackend(SamplerBackend):
                 break
         order = list(model.variables)
         ss = dimod.SampleSet.from_samples_bqm(([[state[v] for v in order]], order), model)
-        return self.make_result(
-            ss, options, seed, status=status, solver_s=time.perf_counter() - start,
+        return Solved(
+            ss, status=status, solver_s=time.perf_counter() - start,
             info={"rounds": rounds, "subproblems": solved, "subproblems_improved": improved,
                   "energy_history": history, "sub_backend": options.sub_backend})

@@ -33,10 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.backend import Backend
-from hybrid.errors import OptionsError, ProblemTooLargeError, SolverError, UnsupportedModelError
-from hybrid.options import BackendOptions
-from hybrid.result import Result, Status, Timing
+from hybrid_workbench.backend import Backend
+from hybrid_workbench.errors import OptionsError, ProblemTooLargeError, SolverError, UnsupportedModelError
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Solved, Status
 
 __all__ = ["ExactEigenBackend", "ExactEigenOptions", "check_hermitian", "sparse_matrix_bytes",
            "sparse_state", "dense_state"]
@@ -155,7 +156,7 @@ class ExactEigenBackend(Backend):
         if reason:
             raise UnsupportedModelError(f"backend 'exact-eigen': {reason}")
 
-    def _solve(self, model: Any, options: BackendOptions, seed: int) -> Result:
+    def _solve(self, model: Any, options: BackendOptions, deadline: Deadline, seed: int) -> Solved:
         assert isinstance(options, ExactEigenOptions)
         n = model.num_qubits
         start = time.perf_counter()
@@ -180,11 +181,9 @@ class ExactEigenBackend(Backend):
             method = "sparse Lanczos (scipy.sparse.linalg.eigsh)"
         solver_s = time.perf_counter() - start
         values = np.real(values)
-        info: dict[str, Any] = {"device": self.device, "num_qubits": n, "num_terms": len(model),
+        info: dict[str, Any] = {"num_qubits": n, "num_terms": len(model),
                                 "method": method, "eigenvalues": values[:k].tolist()}
         if options.return_state and n <= options.state_max_qubits:
             info["ground_state"] = sparse_state(vectors[:, 0])
-        return Result(backend=self.name, backend_version=self.version(), model_kind="pauli",
-                      energy=float(values[0]), sample=None, samples=None,
-                      timing=Timing(wall_s=0.0, solver_s=solver_s), options=options.to_dict(),
-                      seed=seed, status=Status.OPTIMAL, info=info)
+        return Solved(energy=float(values[0]), solver_s=solver_s, status=Status.OPTIMAL,
+                      info=info)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-from hybrid._optional import lazy_module
+from hybrid_workbench._optional import lazy_module
 
 dimod = lazy_module("dimod")
 import numpy as np

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.errors import OptionsError, SolverError
+from hybrid_workbench.errors import OptionsError, SolverError
 
 __all__ = ["PauliMeasurement", "ReadoutMitigator", "fold_two_qubit_gates", "extrapolate",
            "counts_to_probabilities"]

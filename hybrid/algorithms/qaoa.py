@@ -1,14 +1,14 @@
 """``qaoa``: the Quantum Approximate Optimisation Algorithm as a BQM backend.
 
 The quantum-classical loop: the BQM becomes an Ising cost ``C``
-(:func:`~hybrid.algorithms.ising.bqm_to_pauli`); a SciPy optimiser tunes the ``2p`` angles
+(:func:`~hybrid_workbench.algorithms.ising.bqm_to_pauli`); a SciPy optimiser tunes the ``2p`` angles
 of ``prod_l exp(-i b_l B) exp(-i g_l C) |psi0>`` to minimise ``<C>`` (or its CVaR, the mean
 of the lowest ``alpha`` fraction of the energy distribution); the optimised state is then
 sampled and the samples come back as a :class:`dimod.SampleSet`.
 
 Two execution paths compute the same numbers (a test checks ``<C>`` to 1e-9):
 
-* ``fast`` -- :class:`~hybrid.algorithms.qaoa_sim.DiagonalQAOASimulator`, a statevector
+* ``fast`` -- :class:`~hybrid_workbench.algorithms.qaoa_sim.DiagonalQAOASimulator`, a statevector
   simulator specialised to diagonal costs (NumPy, numba or CuPy);
 * ``aer`` -- the circuit (``PauliEvolutionGate`` of the ``SparsePauliOp`` and RX mixers) on
   Qiskit Aer's ``EstimatorV2`` / ``SamplerV2``: the path a real device would take.
@@ -34,15 +34,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from hybrid._optional import lazy_module
+from hybrid_workbench._optional import lazy_module
 
 dimod = lazy_module("dimod")
 import numpy as np
 
-from hybrid.backend import SamplerBackend
-from hybrid.errors import OptionsError, ProblemTooLargeError
-from hybrid.options import BackendOptions
-from hybrid.result import Result
+from hybrid_workbench.backend import SamplerBackend
+from hybrid_workbench.errors import OptionsError, ProblemTooLargeError
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Solved
 
 __all__ = ["QAOAOptions", "QAOABackend", "QAOARun", "run_qaoa", "linear_ramp", "interp",
            "AerQAOAEvaluator"]
@@ -139,8 +140,8 @@ class AerQAOAEvaluator:
         from qiskit.circuit import ParameterVector
         from qiskit.circuit.library import PauliEvolutionGate
 
-        from backends.aer import make_primitives
-        from hybrid.algorithms.ising import bqm_to_pauli
+        from hybrid_workbench.backends.aer import make_primitives
+        from hybrid_workbench.algorithms.ising import bqm_to_pauli
 
         self.op, self.offset, self.variables = bqm_to_pauli(bqm)
         self.n, self.p = len(self.variables), p
@@ -199,7 +200,7 @@ class QAOARun:
 
 def _warm_thetas(bqm: dimod.BinaryQuadraticModel, options: QAOAOptions, seed: int,
                  order: list[Any]) -> tuple[np.ndarray, float]:
-    from hybrid.registry import get_backend
+    from hybrid_workbench.registry import get_backend
 
     res = get_backend(options.warm_start).solve(bqm, seed=seed)
     assert res.sample is not None and res.energy is not None
@@ -214,8 +215,8 @@ def run_qaoa(bqm: dimod.BinaryQuadraticModel, options: QAOAOptions, seed: int) -
     """Optimise the angles and sample the final state (see the module docstring)."""
     from scipy.optimize import minimize
 
-    from hybrid.algorithms.ising import indices_to_samples, spin_arrays
-    from hybrid.algorithms.qaoa_sim import DiagonalQAOASimulator
+    from hybrid_workbench.algorithms.ising import indices_to_samples, spin_arrays
+    from hybrid_workbench.algorithms.qaoa_sim import DiagonalQAOASimulator
 
     rng = np.random.default_rng(seed)
     h, _, _, J, _, order = spin_arrays(bqm)
@@ -290,7 +291,7 @@ class QAOABackend(SamplerBackend):
 
     def max_variables(self, options: BackendOptions) -> int | None:
         assert isinstance(options, QAOAOptions)
-        from backends.aer import machine_memory_bytes
+        from hybrid_workbench.backends.aer import machine_memory_bytes
 
         memory = machine_memory_bytes() // 2 // 32  # see qaoa_sim.BYTES_PER_STATE
         fits = max(1, memory.bit_length() - 1)
@@ -309,12 +310,12 @@ class QAOABackend(SamplerBackend):
                 "model into sub-problems") from None
 
     def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
-               seed: int) -> Result:
+               deadline: Deadline, seed: int) -> Solved:
         assert isinstance(options, QAOAOptions)
         start = time.perf_counter()
         if model.num_variables == 0:
             ss = dimod.SampleSet.from_samples_bqm(([[]], []), model)
-            return self.make_result(ss, options, seed, solver_s=0.0,
+            return Solved(ss, solver_s=0.0,
                                     info={"path": options.path, "num_qubits": 0})
         run = run_qaoa(model, options, seed)
         info = {"path": options.path, "engine": run.engine, "num_qubits": model.num_variables,
@@ -323,5 +324,4 @@ class QAOABackend(SamplerBackend):
                 "evaluations": run.evaluations, "cost_scale": run.scale}
         if run.warm_start_energy is not None:
             info["warm_start_energy"] = run.warm_start_energy
-        return self.make_result(run.sampleset, options, seed,
-                                solver_s=time.perf_counter() - start, info=info)
+        return Solved(run.sampleset, solver_s=time.perf_counter() - start, info=info)

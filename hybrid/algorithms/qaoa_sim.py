@@ -24,7 +24,7 @@ expectation. This module does what no library does for this special case, by han
   Aer's exact estimator to ~1e-12.
 
 Basis index bit ``q`` is qubit ``q`` (Qiskit's order); spins follow
-:mod:`hybrid.algorithms.ising` (bit 1 = spin +1 = binary 1).
+:mod:`hybrid_workbench.algorithms.ising` (bit 1 = spin +1 = binary 1).
 
 Examples:
     >>> import dimod, numpy as np
@@ -41,13 +41,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from hybrid._optional import lazy_module
+from hybrid_workbench._optional import lazy_module
 
 dimod = lazy_module("dimod")
 import numpy as np
 
-from hybrid.algorithms.ising import spin_arrays
-from hybrid.errors import BackendUnavailableError, OptionsError
+from hybrid_workbench.algorithms.ising import spin_arrays
+from hybrid_workbench.errors import BackendUnavailableError, OptionsError
 
 __all__ = ["DiagonalQAOASimulator", "x_mixer", "warm_mixer", "resolve_engine", "BYTES_PER_STATE"]
 
@@ -117,7 +117,7 @@ def resolve_engine(engine: str, num_qubits: int = NUMBA_MIN_QUBITS) -> str:
     ``auto`` picks numba when installed and the state is large enough to pay for its
     thread start-up (``num_qubits >= 16``), else numpy.
     """
-    from hybrid._optional import is_installed
+    from hybrid_workbench._optional import is_installed
 
     if engine == "auto":
         big = num_qubits >= NUMBA_MIN_QUBITS
@@ -291,7 +291,7 @@ class DiagonalQAOASimulator:
         """The QAOA state for angles ``gammas``, ``betas`` (one per layer), complex128."""
         psi = self.evolve(gammas, betas, thetas)
         if isinstance(psi, tuple):
-            from hybrid.algorithms import _qaoa_kernels as k
+            from hybrid_workbench.algorithms import _qaoa_kernels as k
 
             return k.combine(*psi)
         return psi
@@ -303,7 +303,7 @@ class DiagonalQAOASimulator:
                       thetas: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         import numba
 
-        from hybrid.algorithms import _qaoa_kernels as k
+        from hybrid_workbench.algorithms import _qaoa_kernels as k
 
         n = self.n
         if self._split is None:
@@ -383,7 +383,7 @@ class DiagonalQAOASimulator:
     def probabilities(self, psi: Any) -> Any:
         """``|psi|^2`` of a complex state or of the numba engine's ``(re, im)`` pair."""
         if isinstance(psi, tuple):
-            from hybrid.algorithms import _qaoa_kernels as k
+            from hybrid_workbench.algorithms import _qaoa_kernels as k
 
             return k.probabilities(*psi)
         return psi.real ** 2 + psi.imag ** 2
@@ -391,7 +391,7 @@ class DiagonalQAOASimulator:
     def energy_of(self, psi: Any) -> float:
         """``<psi|C|psi>`` (``psi`` complex, or ``(re, im)`` from the numba engine)."""
         if self.engine == "numba":
-            from hybrid.algorithms import _qaoa_kernels as k
+            from hybrid_workbench.algorithms import _qaoa_kernels as k
 
             re, im = psi if isinstance(psi, tuple) else (psi.real, psi.imag)
             table = self.table_mode
@@ -424,7 +424,7 @@ class DiagonalQAOASimulator:
         p = self.probabilities(psi)
         if self.table_mode:
             if self.engine == "numba":
-                from hybrid.algorithms import _qaoa_kernels as k
+                from hybrid_workbench.algorithms import _qaoa_kernels as k
 
                 mass = k.histogram(p, self._idx, len(self.levels))
             else:

@@ -1,16 +1,16 @@
 """``vqe``: the variational quantum eigensolver as a backend for ``pauli`` models.
 
-A trial circuit (:mod:`hybrid.algorithms.ansatz`: UCCSD for molecules, hardware-efficient
+A trial circuit (:mod:`hybrid_workbench.algorithms.ansatz`: UCCSD for molecules, hardware-efficient
 otherwise) is optimised by SciPy to minimise the energy of a
 :class:`~qiskit.quantum_info.SparsePauliOp` measured by a Qiskit V2 ``EstimatorV2``:
 
 * ``aer-statevector`` (default) / ``aer-mps`` -- Aer's exact ``EstimatorV2`` from
-  :func:`backends.aer.make_primitives` (the ansatz is transpiled once by its pass manager,
+  :func:`hybrid_workbench.backends.aer.make_primitives` (the ansatz is transpiled once by its pass manager,
   parameters are bound per call);
 * ``reference`` -- Qiskit's ``StatevectorEstimator`` (pure Python statevector: the
   independent cross-check, slow beyond a few hundred gates);
 * ``aer-noisy`` -- the noise model of a 127-qubit IBM device. Energies then come from
-  shots (:class:`~hybrid.algorithms.mitigation.PauliMeasurement` on Aer's ``SamplerV2``),
+  shots (:class:`~hybrid_workbench.algorithms.mitigation.PauliMeasurement` on Aer's ``SamplerV2``),
   optimised with readout mitigation when asked, and the final energy is reported
   unmitigated, readout-mitigated and zero-noise extrapolated side by side
   (``info['noisy']``); ``energy`` is the one ``mitigation`` names.
@@ -18,7 +18,7 @@ otherwise) is optimised by SciPy to minimise the energy of a
 With exact energies the gradient is taken by central differences, all ``2P + 1`` points in
 one estimator call, and L-BFGS-B follows it; with shots COBYLA is used. ``info`` carries
 ``history`` (energy per iteration), the optimiser, the ansatz recipe (``ansatz``: rebuild it
-with :func:`~hybrid.algorithms.ansatz.build_ansatz`), ``optimal_parameters``,
+with :func:`~hybrid_workbench.algorithms.ansatz.build_ansatz`), ``optimal_parameters``,
 ``num_parameters``, ``evaluations`` (energies computed) and ``iterations``.
 
 Examples:
@@ -38,10 +38,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from hybrid.backend import Backend
-from hybrid.errors import MissingDependencyError, OptionsError, SolverError, UnsupportedModelError
-from hybrid.options import BackendOptions
-from hybrid.result import Result, Status, Timing
+from hybrid_workbench.backend import Backend
+from hybrid_workbench.errors import MissingDependencyError, OptionsError, SolverError, UnsupportedModelError
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Solved, Status
 
 __all__ = ["VQEBackend", "VQEOptions", "run_vqe"]
 
@@ -113,7 +114,7 @@ class VQEOptions(BackendOptions):
 
 
 def _spec(model: Any, options: VQEOptions) -> Any:
-    from hybrid.algorithms.ansatz import AnsatzSpec
+    from hybrid_workbench.algorithms.ansatz import AnsatzSpec
 
     kind = AnsatzSpec(options.ansatz, model.num_qubits, 1, options.num_particles,
                       options.num_spatial_orbitals, options.mapping).resolve().kind
@@ -145,30 +146,28 @@ class VQEBackend(Backend):
     def _check(self, model: Any, options: BackendOptions) -> None:
         super()._check(model, options)
         assert isinstance(options, VQEOptions)
-        from hybrid.algorithms.eigen import check_hermitian
+        from hybrid_workbench.algorithms.eigen import check_hermitian
 
         reason = check_hermitian(model)
         if reason:
             raise UnsupportedModelError(f"backend 'vqe': {reason}")
         _spec(model, options).validate()
         if options.simulator == "aer-noisy":
-            from hybrid._optional import is_installed
+            from hybrid_workbench._optional import is_installed
 
             if not is_installed("qiskit_ibm_runtime"):
                 raise MissingDependencyError("simulator 'aer-noisy' needs qiskit-ibm-runtime; "
                                              "install it with: pip install "
                                              "'hybrid-workbench[noise]'")
 
-    def _solve(self, model: Any, options: BackendOptions, seed: int) -> Result:
+    def _solve(self, model: Any, options: BackendOptions, deadline: Deadline, seed: int) -> Solved:
         assert isinstance(options, VQEOptions)
         start = time.perf_counter()
         info = run_vqe(model, options, seed)
         solver_s = time.perf_counter() - start
         energy = info.pop("energy")
-        return Result(backend=self.name, backend_version=self.version(), model_kind="pauli",
-                      energy=float(energy), sample=None, samples=None,
-                      timing=Timing(wall_s=0.0, solver_s=solver_s), options=options.to_dict(),
-                      seed=seed, status=Status.BEST_FOUND, info={"device": self.device, **info})
+        return Solved(energy=float(energy), solver_s=solver_s, status=Status.BEST_FOUND,
+                      info=info)
 
 
 class _Objective:
@@ -205,7 +204,7 @@ class _Objective:
 def _primitives(kind: str, seed: int | None, noise_backend: str | None) -> tuple[Any, Any, Any]:
     """Aer primitives and pass manager, built once per process and kind (building the
     pass manager's target takes seconds; runs stay reproducible: every run passes the seed)."""
-    from backends.aer import make_primitives
+    from hybrid_workbench.backends.aer import make_primitives
 
     return make_primitives(kind, seed=seed, noise_backend=noise_backend)
 
@@ -249,7 +248,7 @@ def run_vqe(model: Any, options: VQEOptions, seed: int) -> dict[str, Any]:
     """Run VQE on a validated model; returns ``info`` with ``energy``."""
     from scipy.optimize import minimize
 
-    from hybrid.algorithms.ansatz import build_ansatz
+    from hybrid_workbench.algorithms.ansatz import build_ansatz
 
     spec = _spec(model, options)
     ansatz = build_ansatz(spec)
@@ -262,7 +261,7 @@ def run_vqe(model: Any, options: VQEOptions, seed: int) -> dict[str, Any]:
 
     sampler = measurement = mitigator = None
     if noisy:
-        from hybrid.algorithms.mitigation import PauliMeasurement, ReadoutMitigator
+        from hybrid_workbench.algorithms.mitigation import PauliMeasurement, ReadoutMitigator
 
         shots = options.shots or 4096
         sampler, _, pm = _primitives("noisy", seed, options.noise_backend)
@@ -333,7 +332,7 @@ def _mitigated_report(model: Any, ansatz: Any, measurement: Any, sampler: Any,
     """Final energy at ``x``: unmitigated, readout-mitigated, ZNE, side by side."""
     from qiskit.quantum_info import Statevector
 
-    from hybrid.algorithms.mitigation import extrapolate
+    from hybrid_workbench.algorithms.mitigation import extrapolate
 
     shots = 4 * (options.shots or 4096)  # the final estimate gets more shots
     raw, ro = [], []

@@ -4,7 +4,7 @@ The suite's instances come from the shipped ``demo.yaml`` (small generator param
 use case). A use case it does not list is tried with its generator's defaults and kept
 only when its model has at most ``max_variables`` variables or qubits; otherwise it is
 skipped with a note saying why. Each use case runs on every available backend whose model
-kinds it produces and whose :meth:`~hybrid.backend.Backend.supports` accepts the model
+kinds it produces and whose :meth:`~hybrid_workbench.backend.Backend.supports` accepts the model
 (QPU-type backends are left out: a demo spends no one's machine time). The notes go into
 the report, so what was skipped is never silent.
 """
@@ -22,7 +22,7 @@ __all__ = ["load_demo_spec", "build_demo_job"]
 
 def load_demo_spec() -> dict[str, Any]:
     """The shipped ``demo.yaml`` as a dict."""
-    return yaml.safe_load(resources.files("hybrid.batch").joinpath("demo.yaml").read_text())
+    return yaml.safe_load(resources.files("hybrid_workbench.batch").joinpath("demo.yaml").read_text())
 
 
 def _size(model: Any) -> int:
@@ -41,12 +41,12 @@ def _first_instance(uc: Any, entry: Any, seed: int) -> Any:
 def build_demo_job(*, quick: bool = False, repeats: int | None = None,
                    spec: dict[str, Any] | None = None,
                    usecases: list[str] | None = None) -> tuple[dict[str, Any], list[str]]:
-    """The demo's job (a dict for :func:`~hybrid.batch.jobfile.job_from_dict`) and its notes.
+    """The demo's job (a dict for :func:`~hybrid_workbench.batch.jobfile.job_from_dict`) and its notes.
 
     ``usecases`` restricts the suite to those names (default: every use case present).
     """
-    from hybrid.errors import WorkbenchError
-    from hybrid.registry import all_backends, all_usecases
+    from hybrid_workbench.errors import WorkbenchError
+    from hybrid_workbench.registry import all_backends, all_usecases
 
     spec = spec or load_demo_spec()
     seed = int(spec.get("seed", 0))
@@ -80,7 +80,7 @@ def build_demo_job(*, quick: bool = False, repeats: int | None = None,
     if usecases:
         unknown = sorted(set(usecases) - set(present))
         if unknown:
-            from hybrid.errors import UseCaseNotFoundError
+            from hybrid_workbench.errors import UseCaseNotFoundError
 
             raise UseCaseNotFoundError(f"no use case named {', '.join(map(repr, unknown))}; "
                                        f"known: {', '.join(present)}")

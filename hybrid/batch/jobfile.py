@@ -43,7 +43,7 @@ from typing import Any
 
 import yaml
 
-from hybrid.errors import WorkbenchError
+from hybrid_workbench.errors import WorkbenchError
 
 __all__ = ["JobFileError", "Problem", "Task", "JobFile", "load_job", "job_from_dict",
            "derive_seed", "instance_key"]
@@ -235,7 +235,7 @@ def load_job(path: str | Path) -> JobFile:
 def job_from_dict(data: Any, *, source: str = "<job>", base_dir: Path | None = None,
                   sha256: str | None = None, default_name: str = "job") -> JobFile:
     """Validate a parsed job (a dict, or the line-aware mapping from :func:`load_job`)."""
-    from hybrid.registry import backend_names, usecase_names
+    from hybrid_workbench.registry import backend_names, usecase_names
 
     base_dir = base_dir or Path.cwd()
     if sha256 is None:
@@ -297,7 +297,7 @@ def _plain(obj: Any) -> Any:
 
 def _expand_job(ck: _Checker, job: _Map, j: int, *, seed: int, repeats: int,
                 time_limit: float | None, known_uc: list[str], known_be: list[str]) -> list[Task]:
-    from hybrid.registry import get_backend, get_usecase
+    from hybrid_workbench.registry import get_backend, get_usecase
 
     where = f"jobs[{j}]"
     ck.keys(job, JOB_KEYS, where)
@@ -387,7 +387,7 @@ def _expand_job(ck: _Checker, job: _Map, j: int, *, seed: int, repeats: int,
 def _instances(ck: _Checker, job: _Map, where: str, uc: Any, seed: int,
                params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """(key, source) for every instance entry; problems for missing files or bad generators."""
-    from hybrid.usecase import parse_generate_spec
+    from hybrid_workbench.usecase import parse_generate_spec
 
     entries = job.get("instances")
     if not isinstance(entries, list) or not entries:

@@ -4,7 +4,7 @@
 instance's reference -- :meth:`UseCase.reference` where the use case knows one (recorded
 in the rows), else the best feasible objective seen across backends, marked ``best seen``
 (and ``proved optimal by <backend>`` when a run that reached it carried a proof) -- and
-computes :func:`hybrid.batch.metrics.group_metrics`. :func:`write_report` writes
+computes :func:`hybrid_workbench.batch.metrics.group_metrics`. :func:`write_report` writes
 ``report.md``, ``report.html`` and one PNG per use case (approximation ratio, success
 probability, TTS99 and quality against time, per backend, with bootstrap intervals).
 
@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hybrid.batch.metrics import group_metrics
+from hybrid_workbench.batch.metrics import group_metrics
 
 __all__ = ["summarise", "markdown_table", "write_report"]
 
@@ -43,7 +43,7 @@ def _sense(rows: Sequence[Mapping[str, Any]], usecase: str) -> str:
         if r.get("sense") in ("max", "min"):
             return str(r["sense"])
     try:
-        from hybrid.registry import get_usecase
+        from hybrid_workbench.registry import get_usecase
 
         return str(get_usecase(usecase).sense)
     except Exception:  # noqa: BLE001 - a store may outlive its use case's plugin

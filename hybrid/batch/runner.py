@@ -1,7 +1,7 @@
 """Running a job's tasks: local process pool or Dask cluster, each task in a killable child.
 
 :func:`execute` is the unit of work on either executor: it runs one task in a fresh child
-process (``python -m hybrid.batch.task``, in its own session) and waits. Once the child
+process (``python -m hybrid_workbench.batch.task``, in its own session) and waits. Once the child
 reports that its solve started, the task's time limit counts; past ``limit + grace`` the
 child's whole process group is killed and the task recorded as ``timeout``. A child that
 crashes (segfault, out of memory) is recorded as ``error`` with its last output. A plain
@@ -29,10 +29,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hybrid.batch.jobfile import JobFile, Task
-from hybrid.batch.store import ResultStore
-from hybrid.batch.task import base_row
-from hybrid.errors import WorkbenchError
+from hybrid_workbench.batch.jobfile import JobFile, Task
+from hybrid_workbench.batch.store import ResultStore
+from hybrid_workbench.batch.task import base_row
+from hybrid_workbench.errors import WorkbenchError
 
 __all__ = ["execute", "run_batch", "BatchSummary", "grace_seconds", "STARTUP_LIMIT_S"]
 
@@ -83,7 +83,7 @@ class _ForkedChild:
                 fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
                 os.dup2(fd, 1)
                 os.dup2(fd, 2)
-                from hybrid.batch.task import _main
+                from hybrid_workbench.batch.task import _main
 
                 code = _main([task_path, result_path])
             except BaseException:
@@ -119,7 +119,7 @@ _FORK_WORKER = False
 def _init_worker(usecases: list[str], backends: list[str]) -> None:
     """Pool-worker initialiser: preload the use cases and backends so forked tasks start fast."""
     global _FORK_WORKER
-    from hybrid.registry import get_backend, get_usecase
+    from hybrid_workbench.registry import get_backend, get_usecase
 
     for name in usecases:
         get_usecase(name)
@@ -137,7 +137,7 @@ def execute(task_data: dict[str, Any]) -> dict[str, Any]:
     """Run one task (given as :meth:`Task.to_dict`) in a child process; return its row.
 
     In a local pool worker the child is forked from the worker (whose modules are already
-    loaded); elsewhere (Dask workers) it is a fresh ``python -m hybrid.batch.task``.
+    loaded); elsewhere (Dask workers) it is a fresh ``python -m hybrid_workbench.batch.task``.
     Never raises for a task's own failure: errors, crashes and timeouts are rows.
     """
     task = Task.from_dict(task_data)
@@ -157,7 +157,7 @@ def execute(task_data: dict[str, Any]) -> dict[str, Any]:
         else:
             with open(log_path, "wb") as log:
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "hybrid.batch.task", task_path, result_path],
+                    [sys.executable, "-m", "hybrid_workbench.batch.task", task_path, result_path],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True)
         try:
@@ -270,7 +270,7 @@ def _reachable(address: str) -> None:
 
 
 def _dask(todo: list[Task], address: str) -> Iterable[tuple[Task, dict[str, Any]]]:
-    from hybrid._optional import require
+    from hybrid_workbench._optional import require
 
     distributed = require("distributed", extra="dask", purpose="hybrid batch --scheduler")
     _reachable(address)

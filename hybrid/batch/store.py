@@ -30,8 +30,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from hybrid.batch.task import EXTRA_COLUMNS, ROW_COLUMNS
-from hybrid.errors import WorkbenchError
+from hybrid_workbench.batch.task import EXTRA_COLUMNS, ROW_COLUMNS
+from hybrid_workbench.errors import WorkbenchError
 
 __all__ = ["ResultStore", "StoreError", "package_versions", "machine_info"]
 

@@ -1,17 +1,17 @@
 """Running one task: the code inside the child process, and the row it produces.
 
 :func:`run_task` opens the instance through :meth:`UseCase.open`, runs
-:meth:`UseCase.solve` and turns the :class:`~hybrid.usecase.Outcome` (or the error) into
+:meth:`UseCase.solve` and turns the :class:`~hybrid_workbench.usecase.Outcome` (or the error) into
 one store row (:data:`ROW_COLUMNS` first). It never raises: a failing task is a row with
 ``status='error'`` and the error's type and message.
 
-``python -m hybrid.batch.task TASK_JSON RESULT_JSON`` is how the runner calls it in a child
+``python -m hybrid_workbench.batch.task TASK_JSON RESULT_JSON`` is how the runner calls it in a child
 process: the child writes ``RESULT_JSON.started`` (a timestamp) once the instance is open
 and the solve begins -- the moment the task's time limit counts from -- and then the row,
 atomically, to ``RESULT_JSON``.
 
 Examples:
-    >>> from hybrid.batch.jobfile import Task
+    >>> from hybrid_workbench.batch.jobfile import Task
     >>> t = Task(task_id="t1", usecase="maxcut", instance="generate:size=6,seed=1",
     ...          backend="exact", repeat=0, seed=5, source={"generate": {"size": 6}, "seed": 1})
     >>> row = run_task(t)
@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from hybrid.batch.jobfile import Task
+from hybrid_workbench.batch.jobfile import Task
 
 __all__ = ["ROW_COLUMNS", "EXTRA_COLUMNS", "run_task", "base_row"]
 
@@ -61,7 +61,7 @@ def _open(uc: Any, task: Task) -> Any:
 
 def run_task(task: Task, on_start: Callable[[], None] | None = None) -> dict[str, Any]:
     """Run one task in this process and return its row (never raises)."""
-    from hybrid.registry import get_usecase
+    from hybrid_workbench.registry import get_usecase
 
     row = base_row(task)
     start = time.perf_counter()

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hybrid.errors import WorkbenchError
+from hybrid_workbench.errors import WorkbenchError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Quantum-classical hybrid workbench: one problem, every backend.")
@@ -39,7 +39,7 @@ def emit_json(obj: Any) -> None:
 @app.command("backends")
 def backends_cmd(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """List registered backends: model types, availability here, install hint."""
-    from hybrid.registry import all_backends, broken_backends
+    from hybrid_workbench.registry import all_backends, broken_backends
 
     rows = []
     for name, backend in all_backends().items():
@@ -75,7 +75,7 @@ def backends_cmd(as_json: Annotated[bool, typer.Option("--json", help="print JSO
 @app.command("usecases")
 def usecases_cmd(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """List registered use cases and their instance formats."""
-    from hybrid.registry import all_usecases
+    from hybrid_workbench.registry import all_usecases
 
     rows = [{"name": n, "description": u.description, "model_types": list(u.model_kinds),
              "sense": u.sense, "formats": u.formats} for n, u in all_usecases().items()]
@@ -108,8 +108,8 @@ def solve_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Solve one instance of a use case on one backend."""
-    from hybrid.options import parse_option_strings
-    from hybrid.registry import get_backend, get_usecase
+    from hybrid_workbench.options import parse_option_strings
+    from hybrid_workbench.registry import get_backend, get_usecase
 
     uc = get_usecase(usecase)
     be = get_backend(backend)
@@ -148,7 +148,7 @@ def compare_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON list")] = False,
 ) -> None:
     """Solve one instance on several backends and show them side by side."""
-    from hybrid.registry import all_backends, get_backend, get_usecase
+    from hybrid_workbench.registry import all_backends, get_backend, get_usecase
 
     uc = get_usecase(usecase)
     inst = uc.open(instance)
@@ -191,7 +191,7 @@ def _register_extensions() -> None:
     """Attach command groups that live in other modules, if present."""
     import importlib
 
-    for module in ("hybrid.cli.batch",):
+    for module in ("hybrid_workbench.cli.batch",):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

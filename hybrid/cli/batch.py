@@ -1,6 +1,6 @@
 """The batch commands of the ``hybrid`` CLI: ``batch``, ``results``, ``bench``, ``demo``.
 
-Registered on :data:`hybrid.cli.app` when :func:`hybrid.cli._register_extensions` imports
+Registered on :data:`hybrid_workbench.cli.app` when :func:`hybrid_workbench.cli._register_extensions` imports
 this module. Heavy modules (pandas, matplotlib, Dask) load inside the commands.
 """
 
@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from hybrid.cli import app, console, err_console, fail
+from hybrid_workbench.cli import app, console, err_console, fail
 
 __all__ = ["batch_cmd", "results_cmd", "bench_cmd", "demo_cmd"]
 
@@ -28,9 +28,9 @@ def _default_store(jobfile: Path) -> Path:
 def _run(jobfile: Path, store_path: Path | None, workers: int | None, scheduler: str | None,
          resume: bool, quiet: bool) -> tuple[Any, Path]:
     """Validate, open the store, run what is not stored yet; returns (job, store path)."""
-    from hybrid.batch.jobfile import load_job
-    from hybrid.batch.runner import run_batch
-    from hybrid.batch.store import ResultStore
+    from hybrid_workbench.batch.jobfile import load_job
+    from hybrid_workbench.batch.runner import run_batch
+    from hybrid_workbench.batch.store import ResultStore
 
     if workers is not None and workers < 1:
         fail(f"--workers must be at least 1, got {workers}")
@@ -76,8 +76,8 @@ def results_cmd(
         "--all", help="every stored column, not only the contract ones")] = False,
 ) -> None:
     """Export the rows of a result store."""
-    from hybrid.batch.store import COLUMNS, ResultStore
-    from hybrid.batch.task import ROW_COLUMNS
+    from hybrid_workbench.batch.store import COLUMNS, ResultStore
+    from hybrid_workbench.batch.task import ROW_COLUMNS
 
     if fmt not in FORMATS:
         fail(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -128,8 +128,8 @@ def _cell(value: Any) -> str:
 
 def _report(rows: list[dict[str, Any]], out: Path, title: str, notes: list[str],
             store_path: Path) -> dict[str, Path]:
-    from hybrid.batch.report import markdown_table, summarise, write_report
-    from hybrid.batch.store import ResultStore
+    from hybrid_workbench.batch.report import markdown_table, summarise, write_report
+    from hybrid_workbench.batch.store import ResultStore
 
     with ResultStore(store_path, create=False) as st:
         runs = st.runs()
@@ -164,7 +164,7 @@ def bench_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Quantum-vs-classical metrics (ratio, success, TTS99, feasibility, bootstrap CIs) and a report."""
-    from hybrid.batch.store import ResultStore
+    from hybrid_workbench.batch.store import ResultStore
 
     if source.suffix.lower() in (".yaml", ".yml"):
         job, store_path = _run(source, store, workers, scheduler, resume, quiet)
@@ -189,10 +189,10 @@ def demo_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Every use case present on every available backend that fits, small sizes; writes the report."""
-    from hybrid.batch.demo import build_demo_job
-    from hybrid.batch.jobfile import job_from_dict
-    from hybrid.batch.runner import run_batch
-    from hybrid.batch.store import ResultStore
+    from hybrid_workbench.batch.demo import build_demo_job
+    from hybrid_workbench.batch.jobfile import job_from_dict
+    from hybrid_workbench.batch.runner import run_batch
+    from hybrid_workbench.batch.store import ResultStore
 
     if repeats is not None and repeats < 1:
         fail(f"--repeats must be at least 1, got {repeats}")

@@ -1,14 +1,14 @@
 """Test helpers shipped with the workbench: the backend conformance suite.
 
-Every registered backend runs :mod:`hybrid.testing.conformance` automatically in the
+Every registered backend runs :mod:`hybrid_workbench.testing.conformance` automatically in the
 project's tests; a third-party backend can run it in its own::
 
-    from hybrid.testing import run_conformance
+    from hybrid_workbench.testing import run_conformance
     failures = run_conformance("my-solver")
     assert not failures, failures
 """
 
-from hybrid.testing.conformance import (
+from hybrid_workbench.testing.conformance import (
     CHECKS,
     ConformanceFailure,
     applicable_checks,

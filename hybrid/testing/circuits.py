@@ -1,6 +1,6 @@
 """Conformance checks for gate-model (circuit) backends.
 
-Run by :mod:`hybrid.testing.conformance` for every backend that declares the ``circuit``
+Run by :mod:`hybrid_workbench.testing.conformance` for every backend that declares the ``circuit``
 model kind. Each check compares against an independent reference: ideal output
 distributions come from Qiskit's exact :class:`~qiskit.quantum_info.Statevector`, never
 from the backend itself. What is checked:
@@ -25,14 +25,14 @@ from collections.abc import Callable
 from typing import Any
 
 
-from hybrid.errors import ProblemTooLargeError, UnsupportedModelError
-from hybrid.result import Result
+from hybrid_workbench.errors import ProblemTooLargeError, UnsupportedModelError
+from hybrid_workbench.result import Result
 
 __all__ = ["CIRCUIT_CHECKS", "exact_distribution", "total_variation"]
 
 
 def _fail(backend: Any, message: str) -> None:
-    from hybrid.testing.conformance import ConformanceFailure
+    from hybrid_workbench.testing.conformance import ConformanceFailure
 
     raise ConformanceFailure(f"{backend.name}: {message}")
 
@@ -144,7 +144,7 @@ def check_circuit_refusals(backend: Any) -> None:
     from qiskit import QuantumCircuit
     from qiskit.circuit import Parameter
 
-    from hybrid.testing.conformance import _no_work
+    from hybrid_workbench.testing.conformance import _no_work
 
     with _no_work(backend):
         limit = backend.max_variables(backend.make_options(None))

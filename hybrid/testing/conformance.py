@@ -8,7 +8,7 @@ What is checked, for every backend that accepts BQMs:
 
 * the empty/1/2/3-variable ladder, SPIN and BINARY, with odd labels (tuples, strings,
   mixed types): a result comes back, over exactly the model's variables;
-* energies are recomputed independently (:func:`hybrid.models.bqm_energy`, term by term)
+* energies are recomputed independently (:func:`hybrid_workbench.models.bqm_energy`, term by term)
   for the best sample and every returned sample;
 * the optimum equals brute-force enumeration (written here, independent of the ``exact``
   backend) on small random models -- in every trial, or in the fraction the backend
@@ -36,11 +36,11 @@ from typing import Any
 import dimod
 import numpy as np
 
-from hybrid.errors import OptionsError, ProblemTooLargeError, UnsupportedModelError
-from hybrid.models import bqm_energy
-from hybrid.result import Result
-from hybrid.testing.circuits import CIRCUIT_CHECKS
-from hybrid.testing.pauli import PAULI_CHECKS
+from hybrid_workbench.errors import OptionsError, ProblemTooLargeError, UnsupportedModelError
+from hybrid_workbench.models import bqm_energy
+from hybrid_workbench.result import Result
+from hybrid_workbench.testing.circuits import CIRCUIT_CHECKS
+from hybrid_workbench.testing.pauli import PAULI_CHECKS
 
 __all__ = ["CHECKS", "ConformanceFailure", "applicable_checks", "brute_force_bqm",
            "brute_force_cqm", "ladder", "random_bqm", "run_conformance"]
@@ -322,7 +322,7 @@ def applicable_checks(backend: Any) -> list[Callable[[Any], None]]:
 def run_conformance(backend: Any | str) -> list[str]:
     """Run every applicable check; return the failure messages (empty when conformant)."""
     if isinstance(backend, str):
-        from hybrid.registry import get_backend
+        from hybrid_workbench.registry import get_backend
 
         backend = get_backend(backend)
     failures = []

@@ -1,6 +1,6 @@
 """Conformance checks for backends of ``pauli`` models (ground energy of a SparsePauliOp).
 
-Run by :mod:`hybrid.testing.conformance` for every backend that declares ``'pauli'``:
+Run by :mod:`hybrid_workbench.testing.conformance` for every backend that declares ``'pauli'``:
 
 * the ground energy of small random Hermitian operators equals
   :func:`numpy.linalg.eigvalsh` of their dense matrix (built here, independently of any
@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.errors import ProblemTooLargeError, UnsupportedModelError
-from hybrid.result import Result
+from hybrid_workbench.errors import ProblemTooLargeError, UnsupportedModelError
+from hybrid_workbench.result import Result
 
 __all__ = ["random_hermitian_op", "ground_energy_dense", "PAULI_CHECKS"]
 
@@ -35,7 +35,7 @@ def _settings(backend: Any) -> dict[str, Any]:
 
 
 def _fail(backend: Any, message: str) -> None:
-    from hybrid.testing.conformance import ConformanceFailure
+    from hybrid_workbench.testing.conformance import ConformanceFailure
 
     raise ConformanceFailure(f"{backend.name}: {message}")
 
@@ -103,7 +103,7 @@ def check_pauli_rejects(backend: Any) -> None:
     import dimod
     from qiskit.quantum_info import SparsePauliOp
 
-    from hybrid.testing.conformance import _no_work
+    from hybrid_workbench.testing.conformance import _no_work
 
     with _no_work(backend):
         for what, model in (("non-Hermitian operator", SparsePauliOp(["XZ", "ZI"], [1j, 1.0])),

@@ -8,7 +8,7 @@ import pytest
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
-from backends.aer import (
+from hybrid_workbench.backends.aer import (
     AerMPSBackend,
     AerNoisyBackend,
     AerStatevectorBackend,
@@ -16,8 +16,8 @@ from backends.aer import (
     make_primitives,
     statevector_bytes,
 )
-from hybrid.errors import OptionsError, ProblemTooLargeError, UnsupportedModelError
-from hybrid.testing.circuits import exact_distribution, total_variation
+from hybrid_workbench.errors import OptionsError, ProblemTooLargeError, UnsupportedModelError
+from hybrid_workbench.testing.circuits import exact_distribution, total_variation
 
 
 def _ghz(n: int, measure: bool = False) -> QuantumCircuit:

@@ -6,14 +6,14 @@ import networkx as nx
 import numpy as np
 import pytest
 
-import hybrid
-from backends.gpu import arrays, kernels
-from backends.gpu.ising import IsingArrays
-from backends.gpu.sa import GPUSAOptions, beta_ends, beta_schedule, colour_classes, sweep_betas
-from hybrid.errors import BackendUnavailableError, OptionsError
-from hybrid.testing import brute_force_bqm, random_bqm
-from usecases.maxcut import maxcut_bqm
-from usecases.maxcut.io import generate_graph
+import hybrid_workbench as hw
+from hybrid_workbench.backends.gpu import arrays, kernels
+from hybrid_workbench.backends.gpu.ising import IsingArrays
+from hybrid_workbench.backends.gpu.sa import GPUSAOptions, beta_ends, beta_schedule, colour_classes, sweep_betas
+from hybrid_workbench.errors import BackendUnavailableError, OptionsError
+from hybrid_workbench.testing import brute_force_bqm, random_bqm
+from hybrid_workbench.usecases.maxcut import maxcut_bqm
+from hybrid_workbench.usecases.maxcut.io import generate_graph
 
 CUDA, CUDA_REASON = arrays.cuda_status()
 KERNELS = ["vectorized", pytest.param("compiled", marks=pytest.mark.skipif(
@@ -25,7 +25,7 @@ def test_optimum_matches_brute_force(kernel: str) -> None:
     for seed in range(3):
         for vartype in ("SPIN", "BINARY"):
             bqm = random_bqm(12, vartype, seed=200 + seed)
-            r = hybrid.solve(bqm, "gpu-sa", seed=seed, options={
+            r = hw.solve(bqm, "gpu-sa", seed=seed, options={
                 "device": "cpu", "kernel": kernel, "num_sweeps": 300, "num_replicas": 8})
             assert r.energy == pytest.approx(brute_force_bqm(bqm), abs=1e-9)
             assert r.energy == pytest.approx(bqm.energy(r.sample), abs=1e-9)
@@ -35,7 +35,7 @@ def test_optimum_matches_brute_force(kernel: str) -> None:
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_bipartite_torus_cuts_every_edge(kernel: str) -> None:
     g = generate_graph(seed=0, size=196, kind="torus", weights="unit")  # even side: bipartite
-    r = hybrid.solve(maxcut_bqm(g), "gpu-sa", seed=1, options={
+    r = hw.solve(maxcut_bqm(g), "gpu-sa", seed=1, options={
         "device": "cpu", "kernel": kernel, "num_sweeps": 500, "num_replicas": 4})
     assert -r.energy == pytest.approx(g.num_edges)
 
@@ -86,11 +86,11 @@ def test_beta_schedule_follows_the_biases() -> None:
 def test_same_seed_same_answer_and_time_limit(kernel: str) -> None:
     bqm = maxcut_bqm(generate_graph(seed=5, size=120, kind="regular", degree=3))
     opts = {"device": "cpu", "kernel": kernel, "num_sweeps": 100, "num_replicas": 4}
-    a = hybrid.solve(bqm, "gpu-sa", seed=11, options=opts)
-    b = hybrid.solve(bqm, "gpu-sa", seed=11, options=opts)
+    a = hw.solve(bqm, "gpu-sa", seed=11, options=opts)
+    b = hw.solve(bqm, "gpu-sa", seed=11, options=opts)
     assert np.array_equal(a.samples.record.sample, b.samples.record.sample)
     assert a.info["sweeps_run"] == 100 and not a.info["time_limit_hit"]
-    r = hybrid.solve(bqm, "gpu-sa", seed=0, time_limit=0.3, options={**opts, "num_sweeps": 10 ** 7})
+    r = hw.solve(bqm, "gpu-sa", seed=0, time_limit=0.3, options={**opts, "num_sweeps": 10 ** 7})
     assert r.info["time_limit_hit"] and r.info["sweeps_run"] < 10 ** 7
     assert r.energy == pytest.approx(bqm.energy(r.sample))
 
@@ -101,18 +101,18 @@ def test_fill_time_limit_spends_the_limit_on_one_schedule(kernel: str) -> None:
     g = generate_graph(seed=0, size=64, kind="torus", weights="unit")
     bqm = maxcut_bqm(g)
     opts = {"device": "cpu", "kernel": kernel, "num_replicas": 4}
-    hybrid.solve(bqm, "gpu-sa", seed=0, options={**opts, "num_sweeps": 10})  # compile first
-    r = hybrid.solve(bqm, "gpu-sa", seed=2, time_limit=0.5,
+    hw.solve(bqm, "gpu-sa", seed=0, options={**opts, "num_sweeps": 10})  # compile first
+    r = hw.solve(bqm, "gpu-sa", seed=2, time_limit=0.5,
                      options={**opts, "fill_time_limit": True})
     info = r.info
     assert info["schedule"] == "time-filled"
     assert 10 < info["num_sweeps"] < 10 ** 9  # re-planned from the measured sweep rate
     assert r.wall_s >= 0.25  # the limit was spent, not cut short (a slow machine only adds)
     assert -r.energy == pytest.approx(g.num_edges)
-    fixed = hybrid.solve(bqm, "gpu-sa", seed=2, time_limit=5.0, options=opts)
+    fixed = hw.solve(bqm, "gpu-sa", seed=2, time_limit=5.0, options=opts)
     assert fixed.info["schedule"] == "fixed" and fixed.info["sweeps_run"] == 1000
     with pytest.raises(OptionsError, match="needs a time limit"):
-        hybrid.solve(bqm, "gpu-sa", options={**opts, "fill_time_limit": True})
+        hw.solve(bqm, "gpu-sa", options={**opts, "fill_time_limit": True})
 
 
 def test_schedules_run_from_the_hot_to_the_cold_end() -> None:
@@ -129,24 +129,24 @@ def test_schedules_run_from_the_hot_to_the_cold_end() -> None:
 def test_bad_options_fail_before_work() -> None:
     bqm = random_bqm(4, "SPIN", seed=0)
     with pytest.raises(OptionsError, match="beta_range"):
-        hybrid.solve(bqm, "gpu-sa", options={"beta_range": [2.0, 1.0]})
+        hw.solve(bqm, "gpu-sa", options={"beta_range": [2.0, 1.0]})
     with pytest.raises(OptionsError, match="num_sweeps"):
-        hybrid.solve(bqm, "gpu-sa", options={"num_sweeps": 0})
+        hw.solve(bqm, "gpu-sa", options={"num_sweeps": 0})
     with pytest.raises(OptionsError, match="kernel"):
-        hybrid.solve(bqm, "gpu-sa", options={"kernel": "cuda"})
+        hw.solve(bqm, "gpu-sa", options={"kernel": "cuda"})
     if not CUDA:
         with pytest.raises(BackendUnavailableError, match="device='gpu'"):
-            hybrid.solve(bqm, "gpu-sa", options={"device": "gpu"})
+            hw.solve(bqm, "gpu-sa", options={"device": "gpu"})
 
 
 @pytest.mark.skipif(not CUDA, reason=f"no CUDA device: {CUDA_REASON}")
 def test_gpu_matches_numpy_path() -> None:  # pragma: no cover - needs a GPU
     g = generate_graph(seed=0, size=196, kind="torus", weights="unit")
     for device in ("cpu", "gpu"):
-        r = hybrid.solve(maxcut_bqm(g), "gpu-sa", seed=2, options={
+        r = hw.solve(maxcut_bqm(g), "gpu-sa", seed=2, options={
             "device": device, "kernel": "vectorized", "num_sweeps": 500, "num_replicas": 8})
         assert -r.energy == pytest.approx(g.num_edges)
         assert r.info["array_module"] == ("cupy" if device == "gpu" else "numpy")
     small = random_bqm(10, "BINARY", seed=4)
-    r = hybrid.solve(small, "gpu-sa", seed=0, options={"device": "gpu", "num_sweeps": 300})
+    r = hw.solve(small, "gpu-sa", seed=0, options={"device": "gpu", "num_sweeps": 300})
     assert r.energy == pytest.approx(brute_force_bqm(small))

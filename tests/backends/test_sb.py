@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-import hybrid
-from backends.gpu import arrays
-from backends.gpu.ising import IsingArrays, energies, greedy_descent, spectral_radius
-from backends.gpu.sb import SBBackend
-from hybrid.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError
-from hybrid.testing import brute_force_bqm, random_bqm
-from usecases.maxcut import maxcut_bqm
-from usecases.maxcut.io import generate_graph
+import hybrid_workbench as hw
+from hybrid_workbench.backends.gpu import arrays
+from hybrid_workbench.backends.gpu.ising import IsingArrays, energies, greedy_descent, spectral_radius
+from hybrid_workbench.backends.gpu.sb import SBBackend
+from hybrid_workbench.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError
+from hybrid_workbench.testing import brute_force_bqm, random_bqm
+from hybrid_workbench.usecases.maxcut import maxcut_bqm
+from hybrid_workbench.usecases.maxcut.io import generate_graph
 
 CUDA, CUDA_REASON = arrays.cuda_status()
 CPU = {"device": "cpu"}
@@ -26,7 +26,7 @@ def test_optimum_matches_brute_force(variant: str, couplings: str) -> None:
     for seed in range(2):
         for vartype in ("SPIN", "BINARY"):
             bqm = random_bqm(11, vartype, seed=100 + seed)  # with linear biases and offset
-            r = hybrid.solve(bqm, "sb", seed=seed, options={
+            r = hw.solve(bqm, "sb", seed=seed, options={
                 **CPU, "variant": variant, "couplings": couplings, "num_replicas": 16})
             assert r.energy == pytest.approx(brute_force_bqm(bqm), abs=1e-9)
             assert r.energy == pytest.approx(bqm.energy(r.sample), abs=1e-9)
@@ -36,7 +36,7 @@ def test_optimum_matches_brute_force(variant: str, couplings: str) -> None:
 def test_bipartite_torus_cuts_every_edge() -> None:
     # an even torus is bipartite: its maximum cut is all edges (certified without a solver)
     g = generate_graph(seed=0, size=144, kind="torus", weights="unit")
-    r = hybrid.solve(maxcut_bqm(g), "sb", seed=3, options={**CPU, "couplings": "sparse"})
+    r = hw.solve(maxcut_bqm(g), "sb", seed=3, options={**CPU, "couplings": "sparse"})
     assert -r.energy == pytest.approx(g.num_edges)
     assert r.info["couplings"] == "csr" and r.info["auxiliary_spin"] is False
 
@@ -44,8 +44,8 @@ def test_bipartite_torus_cuts_every_edge() -> None:
 def test_pm1_complete_graph_matches_exact_enumeration() -> None:
     g = generate_graph(seed=4, size=16, kind="complete", weights="pm1")
     bqm = maxcut_bqm(g)
-    exact = hybrid.solve(bqm, "exact")
-    r = hybrid.solve(bqm, "sb", seed=0, options={**CPU, "polish": False, "num_replicas": 32})
+    exact = hw.solve(bqm, "exact")
+    r = hw.solve(bqm, "sb", seed=0, options={**CPU, "polish": False, "num_replicas": 32})
     assert r.energy == pytest.approx(exact.energy)
 
 
@@ -53,7 +53,7 @@ def test_time_step_is_scaled_to_the_spectrum() -> None:
     # unweighted 20-regular graph: the uniform mode's eigenvalue is the degree, and Goto's
     # fixed dt = 1.25 would be unstable; the automatic step must satisfy dt * omega < 2
     g = generate_graph(seed=1, size=200, kind="regular", degree=20)
-    r = hybrid.solve(maxcut_bqm(g), "sb", seed=0, options={**CPU, "num_steps": 50})
+    r = hw.solve(maxcut_bqm(g), "sb", seed=0, options={**CPU, "num_steps": 50})
     rho = np.abs(np.linalg.eigvalsh(IsingArrays.from_bqm(maxcut_bqm(g)).J.toarray())).max()
     assert rho == pytest.approx(10.0)  # weights w/2 = 1/2, degree 20
     assert r.info["spectral_radius"] == pytest.approx(rho, rel=0.1)
@@ -61,7 +61,7 @@ def test_time_step_is_scaled_to_the_spectrum() -> None:
     assert r.info["dt"] < 1.25 and r.info["dt"] * omega < 2.0
     # on a +-1 complete graph Goto's 1.25 is stable and kept
     k = generate_graph(seed=1, size=300, kind="complete", weights="pm1")
-    r = hybrid.solve(maxcut_bqm(k), "sb", seed=0, options={**CPU, "num_steps": 20})
+    r = hw.solve(maxcut_bqm(k), "sb", seed=0, options={**CPU, "num_steps": 20})
     assert r.info["dt"] == 1.25
 
 
@@ -96,11 +96,11 @@ def test_greedy_descent_reaches_a_one_flip_minimum() -> None:
 
 def test_early_stop_and_time_limit() -> None:
     g = generate_graph(seed=0, size=100, kind="torus", weights="unit")
-    r = hybrid.solve(maxcut_bqm(g), "sb", seed=0, options={**CPU, "num_steps": 3000})
+    r = hw.solve(maxcut_bqm(g), "sb", seed=0, options={**CPU, "num_steps": 3000})
     assert r.info["early_stopped"] and r.info["steps_run"] < 3000
     assert -r.energy == pytest.approx(g.num_edges)
     k = generate_graph(seed=0, size=400, kind="complete", weights="pm1")
-    r = hybrid.solve(maxcut_bqm(k), "sb", seed=0, time_limit=0.2, options={
+    r = hw.solve(maxcut_bqm(k), "sb", seed=0, time_limit=0.2, options={
         **CPU, "num_steps": 10 ** 6, "early_stop": False})
     assert r.info["time_limit_hit"] and r.info["steps_run"] < 10 ** 6
 
@@ -110,29 +110,29 @@ def test_fill_time_limit_spends_the_limit_on_one_schedule() -> None:
     g = generate_graph(seed=0, size=144, kind="torus", weights="unit")
     bqm = maxcut_bqm(g)
     opts = {**CPU, "early_stop": False, "num_replicas": 8}
-    hybrid.solve(bqm, "sb", seed=0, options={**opts, "num_steps": 40})  # compile first
-    r = hybrid.solve(bqm, "sb", seed=1, time_limit=0.6, options={**opts, "fill_time_limit": True})
+    hw.solve(bqm, "sb", seed=0, options={**opts, "num_steps": 40})  # compile first
+    r = hw.solve(bqm, "sb", seed=1, time_limit=0.6, options={**opts, "fill_time_limit": True})
     info = r.info
     assert info["schedule"] == "time-filled"
     assert 40 < info["num_steps"] < 10 ** 9  # re-planned from the measured step rate
     assert r.wall_s >= 0.3  # the limit was spent, not cut short (a slow machine only adds)
     assert -r.energy == pytest.approx(g.num_edges)
-    capped = hybrid.solve(bqm, "sb", seed=1, time_limit=5.0, options={**opts, "num_steps": 300})
+    capped = hw.solve(bqm, "sb", seed=1, time_limit=5.0, options={**opts, "num_steps": 300})
     assert capped.info["schedule"] == "fixed" and capped.info["steps_run"] == 300
 
 
 def test_fill_time_limit_needs_a_limit_and_no_num_steps() -> None:
     bqm = random_bqm(4, "SPIN", seed=0)
     with pytest.raises(OptionsError, match="needs a time limit"):
-        hybrid.solve(bqm, "sb", options={"fill_time_limit": True})
+        hw.solve(bqm, "sb", options={"fill_time_limit": True})
     with pytest.raises(OptionsError, match="num_steps"):
-        hybrid.solve(bqm, "sb", time_limit=1, options={"fill_time_limit": True, "num_steps": 9})
+        hw.solve(bqm, "sb", time_limit=1, options={"fill_time_limit": True, "num_steps": 9})
 
 
 def test_same_seed_same_samples_and_info() -> None:
     bqm = maxcut_bqm(generate_graph(seed=2, size=60, kind="regular", degree=4))
-    a = hybrid.solve(bqm, "sb", seed=7, options=CPU)
-    b = hybrid.solve(bqm, "sb", seed=7, options=CPU)
+    a = hw.solve(bqm, "sb", seed=7, options=CPU)
+    b = hw.solve(bqm, "sb", seed=7, options=CPU)
     assert np.array_equal(a.samples.record.sample, b.samples.record.sample)
     assert a.info["device"] == "cpu" and a.info["array_module"] == "numpy"
     assert a.info["replicas"] == 64 and a.samples.record.num_occurrences.sum() == 64
@@ -142,15 +142,15 @@ def test_same_seed_same_samples_and_info() -> None:
 def test_bad_options_and_devices_fail_before_work() -> None:
     bqm = random_bqm(4, "SPIN", seed=0)
     with pytest.raises(OptionsError, match="num_replicas"):
-        hybrid.solve(bqm, "sb", options={"num_replicas": 0})
+        hw.solve(bqm, "sb", options={"num_replicas": 0})
     with pytest.raises(OptionsError, match="variant"):
-        hybrid.solve(bqm, "sb", options={"variant": "csb"})
+        hw.solve(bqm, "sb", options={"variant": "csb"})
     big = dimod.BinaryQuadraticModel({i: 1.0 for i in range(40_001)}, {}, 0.0, "SPIN")
     with pytest.raises(ProblemTooLargeError, match="sparse"):
         SBBackend().solve(big, options={"couplings": "dense"})
     if not CUDA:
         with pytest.raises(BackendUnavailableError, match="device='gpu'"):
-            hybrid.solve(bqm, "sb", options={"device": "gpu"})
+            hw.solve(bqm, "sb", options={"device": "gpu"})
 
 
 def test_is_an_ocean_sampler() -> None:
@@ -166,12 +166,12 @@ def test_is_an_ocean_sampler() -> None:
 def test_gpu_matches_numpy_path() -> None:  # pragma: no cover - needs a GPU
     bqm = maxcut_bqm(generate_graph(seed=3, size=300, kind="regular", degree=6))
     opts = {"num_steps": 30, "early_stop": False, "polish": False}
-    cpu = hybrid.solve(bqm, "sb", seed=5, options={**opts, "device": "cpu"})
-    gpu = hybrid.solve(bqm, "sb", seed=5, options={**opts, "device": "gpu"})
+    cpu = hw.solve(bqm, "sb", seed=5, options={**opts, "device": "cpu"})
+    gpu = hw.solve(bqm, "sb", seed=5, options={**opts, "device": "gpu"})
     assert gpu.info["device"].startswith("gpu:") and gpu.info["array_module"] == "cupy"
     # same start (host RNG), same float32 steps: the signs agree but for rounding ties
     agree = (cpu.samples.record.sample == gpu.samples.record.sample).mean()
     assert agree > 0.99
     small = random_bqm(10, "BINARY", seed=1)
-    assert hybrid.solve(small, "sb", seed=0, options={"device": "gpu"}).energy == pytest.approx(
+    assert hw.solve(small, "sb", seed=0, options={"device": "gpu"}).energy == pytest.approx(
         brute_force_bqm(small))

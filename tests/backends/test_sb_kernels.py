@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-import hybrid
-from backends.gpu import kernels
-from hybrid.errors import OptionsError
-from hybrid.testing import brute_force_bqm, random_bqm
-from usecases.maxcut import maxcut_bqm
-from usecases.maxcut.io import generate_graph
+import hybrid_workbench as hw
+from hybrid_workbench.backends.gpu import kernels
+from hybrid_workbench.errors import OptionsError
+from hybrid_workbench.testing import brute_force_bqm, random_bqm
+from hybrid_workbench.usecases.maxcut import maxcut_bqm
+from hybrid_workbench.usecases.maxcut.io import generate_graph
 
 pytestmark = pytest.mark.skipif(not kernels.available(),
                                 reason="numba not installed (the 'fast' extra)")
@@ -29,7 +29,7 @@ def symmetric(n: int, values: list[float], density: float, seed: int) -> scipy.s
 @pytest.mark.parametrize("values, density", [([-1.0, 1.0], 1.0), ([-1.0, 0.0, 1.0], 1.0),
                                              ([-0.5, 0.5], 0.1), ([2.5], 0.5)])
 def test_bit_product_equals_float_product(n: int, values: list[float], density: float) -> None:
-    from backends.gpu import sb_kernels
+    from hybrid_workbench.backends.gpu import sb_kernels
 
     J = symmetric(n, values, density, seed=n)
     if J.nnz == 0:
@@ -47,7 +47,7 @@ def test_bit_product_equals_float_product(n: int, values: list[float], density: 
 
 
 def test_two_magnitudes_are_not_packed() -> None:
-    from backends.gpu import sb_kernels
+    from hybrid_workbench.backends.gpu import sb_kernels
 
     assert sb_kernels.pack_couplings(symmetric(40, [-1.0, 2.0], 1.0, seed=0)) is None
     assert sb_kernels.pack_couplings(scipy.sparse.csr_matrix((5, 5))) is None
@@ -56,9 +56,9 @@ def test_two_magnitudes_are_not_packed() -> None:
 def test_bits_path_solves_pm1_complete_graph_exactly() -> None:
     g = generate_graph(seed=4, size=16, kind="complete", weights="pm1")
     bqm = maxcut_bqm(g)
-    exact = hybrid.solve(bqm, "exact")
+    exact = hw.solve(bqm, "exact")
     for variant in ("dsb", "hdsb"):
-        r = hybrid.solve(bqm, "sb", seed=0, options={
+        r = hw.solve(bqm, "sb", seed=0, options={
             **CPU, "variant": variant, "polish": False, "num_replicas": 32})
         assert r.info["product"] == "bits" and r.info["kernel"] == "compiled"
         assert r.energy == pytest.approx(exact.energy)
@@ -68,7 +68,7 @@ def test_bits_path_solves_pm1_complete_graph_exactly() -> None:
 def test_compiled_csr_path_matches_brute_force(variant: str) -> None:
     for seed in range(2):
         bqm = random_bqm(11, "BINARY", seed=300 + seed)  # several magnitudes, linear biases
-        r = hybrid.solve(bqm, "sb", seed=seed, options={
+        r = hw.solve(bqm, "sb", seed=seed, options={
             **CPU, "variant": variant, "couplings": "sparse", "kernel": "compiled",
             "num_replicas": 16})
         assert r.info["product"] == "csr"
@@ -82,8 +82,8 @@ def test_compiled_and_array_paths_follow_the_same_trajectories() -> None:
     for g, couplings, product in cases:
         opts = {**CPU, "couplings": couplings, "num_steps": 40, "early_stop": False,
                 "polish": False}
-        fast = hybrid.solve(maxcut_bqm(g), "sb", seed=5, options={**opts, "kernel": "compiled"})
-        slow = hybrid.solve(maxcut_bqm(g), "sb", seed=5, options={**opts, "kernel": "array"})
+        fast = hw.solve(maxcut_bqm(g), "sb", seed=5, options={**opts, "kernel": "compiled"})
+        slow = hw.solve(maxcut_bqm(g), "sb", seed=5, options={**opts, "kernel": "array"})
         assert fast.info["product"] == product
         assert slow.info["product"] == ("gemm" if couplings == "dense" else "spmm")
         agree = (fast.samples.record.sample == slow.samples.record.sample).mean()
@@ -104,7 +104,7 @@ def reference_steps(J: scipy.sparse.csr_matrix, X: np.ndarray, Y: np.ndarray, di
 
 @pytest.mark.parametrize("discrete", [True, False])
 def test_replica_blocks_with_padding_and_odd_chunks(discrete: bool) -> None:
-    from backends.gpu.sb_kernels import CSRBlocks
+    from hybrid_workbench.backends.gpu.sb_kernels import CSRBlocks
 
     J = symmetric(40, [-1.0, 0.5, 2.0], 0.2, seed=4).astype(np.float32)
     rng = np.random.default_rng(0)
@@ -126,15 +126,15 @@ def test_replica_blocks_with_padding_and_odd_chunks(discrete: bool) -> None:
 
 def test_torus_cut_on_the_csr_kernel_with_time_limit_and_early_stop() -> None:
     g = generate_graph(seed=0, size=144, kind="torus", weights="unit")
-    r = hybrid.solve(maxcut_bqm(g), "sb", seed=3, options={**CPU, "couplings": "sparse"})
+    r = hw.solve(maxcut_bqm(g), "sb", seed=3, options={**CPU, "couplings": "sparse"})
     assert r.info["product"] == "csr" and r.info["early_stopped"]
     assert -r.energy == pytest.approx(g.num_edges)
     k = generate_graph(seed=0, size=300, kind="complete", weights="pm1")
-    r = hybrid.solve(maxcut_bqm(k), "sb", seed=0, time_limit=0.2, options={
+    r = hw.solve(maxcut_bqm(k), "sb", seed=0, time_limit=0.2, options={
         **CPU, "num_steps": 10 ** 7, "early_stop": False})
     assert r.info["product"] == "bits" and r.info["time_limit_hit"]
 
 
 def test_bad_kernel_option() -> None:
     with pytest.raises(OptionsError, match="kernel"):
-        hybrid.solve(random_bqm(4, "SPIN", seed=0), "sb", options={"kernel": "bits"})
+        hw.solve(random_bqm(4, "SPIN", seed=0), "sb", options={"kernel": "bits"})

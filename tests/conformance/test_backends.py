@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from hybrid.registry import backend_names, get_backend
-from hybrid.testing.conformance import applicable_checks
+from hybrid_workbench.registry import backend_names, get_backend
+from hybrid_workbench.testing.conformance import applicable_checks
 
 
 def _cases() -> list:

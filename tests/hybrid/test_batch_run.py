@@ -32,8 +32,8 @@ import signal
 import time
 from dataclasses import dataclass
 
-from hybrid.backend import SamplerBackend
-from hybrid.options import BackendOptions
+from hybrid_workbench.backend import SamplerBackend
+from hybrid_workbench.options import BackendOptions
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class FlakyBackend(SamplerBackend):
 
 
 def _cmd(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from hybrid.cli import main; main()", *args]
+    return [sys.executable, "-c", "from hybrid_workbench.cli import main; main()", *args]
 
 
 def run(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -70,8 +70,8 @@ def invoke(*args: str):
     """Run a CLI command in this process (for the quick, read-only commands)."""
     from typer.testing import CliRunner
 
-    import hybrid.cli.batch  # noqa: F401 - registers the batch commands
-    from hybrid.cli import app
+    import hybrid_workbench.cli.batch  # noqa: F401 - registers the batch commands
+    from hybrid_workbench.cli import app
 
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
@@ -108,7 +108,7 @@ def store_rows(path: Path) -> list[dict]:
 
 def brute_force_maxcut(spec: str) -> float:
     """Maximum cut of a generated MaxCut instance by enumerating every partition."""
-    from hybrid.registry import get_usecase
+    from hybrid_workbench.registry import get_usecase
 
     inst = get_usecase("maxcut").open(spec)
     best = -np.inf

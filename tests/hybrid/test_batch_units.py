@@ -1,4 +1,4 @@
-"""Job files, metrics and reports of ``hybrid.batch``, checked against independent values."""
+"""Job files, metrics and reports of ``hybrid_workbench.batch``, checked against independent values."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import textwrap
 import numpy as np
 import pytest
 
-from hybrid.batch.jobfile import JobFileError, derive_seed, load_job
-from hybrid.batch.metrics import approximation_ratio, bootstrap_ci, group_metrics, reaches, tts
-from hybrid.batch.report import summarise, write_report
+from hybrid_workbench.batch.jobfile import JobFileError, derive_seed, load_job
+from hybrid_workbench.batch.metrics import approximation_ratio, bootstrap_ci, group_metrics, reaches, tts
+from hybrid_workbench.batch.report import summarise, write_report
 
 
 def _job(tmp_path, body: str, name: str = "job.yaml"):

@@ -77,7 +77,7 @@ def test_oversized_instance_is_refused_before_the_model_is_built(gset_dir) -> No
     import sys
 
     code = ("import sys\n"
-            "from hybrid.cli import main\n"
+            "from hybrid_workbench.cli import main\n"
             "try:\n    main(['solve', 'maxcut', 'G22', '--backend', 'exact'])\n"
             "except SystemExit as e:\n    print('exit', e.code, 'dimod' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

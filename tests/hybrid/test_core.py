@@ -13,36 +13,69 @@ from pathlib import Path
 import dimod
 import pytest
 
-import hybrid
-from hybrid import registry
-from hybrid.backend import Backend
-from hybrid.errors import (
+import hybrid_workbench as hw
+from hybrid_workbench import registry
+from hybrid_workbench.backend import Backend
+from hybrid_workbench.errors import (
     BackendNotFoundError,
     OptionsError,
     ProblemTooLargeError,
     UnsupportedModelError,
     WorkbenchError,
 )
-from hybrid.options import BackendOptions, parse_option_strings
-from hybrid.result import Result, Status, Timing
+from hybrid_workbench.options import BackendOptions, parse_option_strings
+from hybrid_workbench.result import Result, Solved, Status, Timing
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("qiskit", "qiskit_aer", "cupy", "pyscf", "openjij", "ortools", "torch")
 
 
-def test_import_hybrid_resolves_to_this_project_and_is_light() -> None:
-    code = ("import sys, json, hybrid; "
-            "print(json.dumps({'file': hybrid.__file__, "
+def test_import_resolves_to_this_project_and_is_light() -> None:
+    code = ("import sys, json, hybrid_workbench as hw; "
+            "print(json.dumps({'file': hw.__file__, "
             "'mods': sorted({m.split('.')[0] for m in sys.modules})}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     data = json.loads(out.stdout)
     assert Path(data["file"]).resolve() == (ROOT / "hybrid" / "__init__.py").resolve()
     loaded = set(data["mods"]) & set(HEAVY)
-    assert not loaded, f"import hybrid loaded heavy modules: {loaded}"
+    assert not loaded, f"import hybrid_workbench loaded heavy modules: {loaded}"
+
+
+def test_installs_beside_dwave_hybrid() -> None:
+    """Ocean's dwave-hybrid owns the top-level name `hybrid`; both import in one process."""
+    code = ("import json, hybrid, hybrid_workbench as hw; "
+            "print(json.dumps({'ocean': hybrid.__file__, 'ours': hw.__file__, "
+            "'runnable': hasattr(hybrid, 'Runnable'), 'solve': callable(hw.solve)}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd="/")
+    data = json.loads(out.stdout)
+    assert data["runnable"] and data["solve"]
+    assert "site-packages" in data["ocean"]
+    assert Path(data["ours"]).resolve() == (ROOT / "hybrid" / "__init__.py").resolve()
+
+
+def test_distribution_has_one_top_level_package() -> None:
+    import importlib.metadata as md
+
+    dist = md.distribution("hybrid-workbench")
+    tops = set()
+    for f in dist.files or ():
+        head = f.parts[0]
+        if (head.endswith((".dist-info", ".pth")) or head.startswith("__editable__")
+                or head in ("..", "__pycache__")):  # console script, finder's cache
+            continue
+        tops.add(head.removesuffix(".py"))
+    # An editable install records only its finder; the mapping names the packages.
+    mapping = ROOT / "pyproject.toml"
+    import tomllib
+
+    pkgs = tomllib.loads(mapping.read_text())["tool"]["setuptools"]["packages"]
+    tops |= {p.split(".")[0] for p in pkgs}
+    assert tops == {"hybrid_workbench"}, tops
 
 
 def test_registry_lists_backends_without_loading_heavy_modules() -> None:
-    code = ("import sys, hybrid; bs = hybrid.all_backends(); "
+    code = ("import sys, hybrid_workbench as hw; bs = hw.all_backends(); "
             "[b.available() for b in bs.values()]; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & set(%r)))" % (HEAVY,))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -70,7 +103,7 @@ def test_options_reject_unknown_and_coerce_strings() -> None:
 
 def test_result_json_roundtrip_keeps_labels_and_samples() -> None:
     bqm = dimod.BinaryQuadraticModel({("a", 1): 1.0}, {(("a", 1), "b"): -1.0}, 0.0, "SPIN")
-    r = hybrid.solve(bqm, "exact", seed=3)
+    r = hw.solve(bqm, "exact", seed=3)
     back = Result.from_json(r.to_json())
     assert back == r
     assert dict(back.sample) == dict(r.sample)
@@ -94,7 +127,7 @@ def test_errors_share_one_root() -> None:
 
 def test_unknown_backend_suggests_close_name() -> None:
     with pytest.raises(BackendNotFoundError, match="dwave-sa"):
-        hybrid.get_backend("dwave_sa")
+        hw.get_backend("dwave_sa")
 
 
 def test_broken_plugin_is_a_warning_not_a_crash(monkeypatch) -> None:
@@ -109,7 +142,7 @@ def test_broken_plugin_is_a_warning_not_a_crash(monkeypatch) -> None:
 
 def test_invalid_plugin_names_are_refused() -> None:
     with pytest.raises(ValueError):
-        hybrid.register_backend(type("X", (), {"name": "Bad Name"}))
+        hw.register_backend(type("X", (), {"name": "Bad Name"}))
 
 
 def test_third_party_backend_registers_and_solves() -> None:
@@ -122,31 +155,34 @@ def test_third_party_backend_registers_and_solves() -> None:
         model_kinds = ("bqm",)
         Options = NoOptions
 
-        def _solve(self, model, options, seed):
+        def _solve(self, model, options, deadline, seed):
             sample = {v: 1 for v in model.variables}
-            ss = dimod.SampleSet.from_samples_bqm(sample, model)
-            return self.make_result(ss, options, seed)
+            return Solved(dimod.SampleSet.from_samples_bqm(sample, model))
 
-    hybrid.register_backend(AllUp)
+    hw.register_backend(AllUp)
     bqm = dimod.BinaryQuadraticModel({"x": 2.0}, {}, 0.0, "BINARY")
-    r = hybrid.solve(bqm, "all-up-test", seed=1)
+    r = hw.solve(bqm, "all-up-test", seed=1)
     assert r.energy == 2.0 and r.backend == "all-up-test" and r.seed == 1
 
 
 def test_seed_is_drawn_and_recorded() -> None:
     bqm = dimod.BinaryQuadraticModel({"x": 1.0}, {}, 0.0, "SPIN")
-    r = hybrid.solve(bqm, "dwave-sa")
+    r = hw.solve(bqm, "dwave-sa")
     assert isinstance(r.seed, int) and r.seed >= 0
-    again = hybrid.solve(bqm, "dwave-sa", seed=r.seed)
+    again = hw.solve(bqm, "dwave-sa", seed=r.seed)
     assert dict(again.sample) == dict(r.sample)
-    with pytest.raises(OptionsError):
-        hybrid.solve(bqm, "dwave-sa", seed=-1)
+    for bad in (-1, 2**32, 99999999999999999999, 1.5, True):
+        with pytest.raises(OptionsError, match="seed must be an integer from 0 to 4294967295"):
+            hw.solve(bqm, "dwave-sa", seed=bad)
+    for bad in (float("nan"), float("inf"), 0, -2):
+        with pytest.raises(OptionsError, match="finite positive number of seconds"):
+            hw.solve(bqm, "dwave-tabu", time_limit=bad)
 
 
 def test_exact_refuses_large_model_naming_size_and_alternatives() -> None:
     bqm = dimod.BinaryQuadraticModel({i: 1.0 for i in range(31)}, {}, 0.0, "SPIN")
     with pytest.raises(ProblemTooLargeError) as info:
-        hybrid.solve(bqm, "exact")
+        hw.solve(bqm, "exact")
     msg = str(info.value)
     assert "31" in msg and "dwave-sa" in msg and "cpsat" in msg
 
@@ -154,8 +190,8 @@ def test_exact_refuses_large_model_naming_size_and_alternatives() -> None:
 def test_time_limit_on_backend_without_one_warns() -> None:
     bqm = dimod.BinaryQuadraticModel({"x": 1.0}, {}, 0.0, "SPIN")
     with pytest.warns(UserWarning, match="cannot honour a time limit"):
-        hybrid.solve(bqm, "dwave-greedy", time_limit=1.0)
-    r = hybrid.solve(bqm, "cpsat", time_limit=2.0)
+        hw.solve(bqm, "dwave-greedy", time_limit=1.0)
+    r = hw.solve(bqm, "cpsat", time_limit=2.0)
     assert r.options["time_limit"] == 2.0
 
 
@@ -163,18 +199,18 @@ def test_status_values() -> None:
     assert Status.OPTIMAL in Status.ALL
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = hybrid.solve(dimod.BinaryQuadraticModel({"a": -1.0}, {}, 0.0, "BINARY"), "exact")
+        r = hw.solve(dimod.BinaryQuadraticModel({"a": -1.0}, {}, 0.0, "BINARY"), "exact")
     assert r.proved_optimal
 
 
 def test_sampler_backends_are_dimod_samplers_whenever_dimod_is_imported() -> None:
-    code = ("import hybrid, dimod\n"
-            "b = hybrid.get_backend('dwave-sa')\n"
+    code = ("import hybrid_workbench as hw, dimod\n"
+            "b = hw.get_backend('dwave-sa')\n"
             "print(isinstance(b, dimod.Sampler))\n")
     for prelude in ("", "import dimod\n"):
         out = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True,
                              text=True, check=True)
         assert out.stdout.strip() == "True"
-    composite = dimod.TrackingComposite(hybrid.get_backend("dwave-sa"))
+    composite = dimod.TrackingComposite(hw.get_backend("dwave-sa"))
     ss = composite.sample_ising({}, {("a", "b"): -1.0}, num_reads=2, seed=1)
     assert ss.first.energy == -1.0

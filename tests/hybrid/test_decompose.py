@@ -5,9 +5,9 @@ from __future__ import annotations
 import dimod
 import pytest
 
-from hybrid.algorithms.decompose import DecomposeBackend, impact_subsets, partition
-from hybrid.errors import OptionsError
-from hybrid.testing.conformance import brute_force_bqm, random_bqm
+from hybrid_workbench.algorithms.decompose import DecomposeBackend, impact_subsets, partition
+from hybrid_workbench.errors import OptionsError
+from hybrid_workbench.testing.conformance import brute_force_bqm, random_bqm
 
 
 def test_partition_covers_every_variable_once() -> None:
@@ -29,7 +29,7 @@ def test_impact_subsets_start_at_improving_flips() -> None:
 @pytest.mark.parametrize("vartype", ["SPIN", "BINARY"])
 def test_exact_sub_backend_reaches_enumerated_optimum(selection: str, vartype: str) -> None:
     """Sparse 18-variable models in 8-variable pieces: the optimum certified by enumeration."""
-    from backends.exact import ExactBackend
+    from hybrid_workbench.backends.exact import ExactBackend
 
     hits = 0
     for seed in range(4):

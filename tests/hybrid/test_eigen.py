@@ -8,9 +8,9 @@ import pytest
 pytest.importorskip("qiskit")
 from qiskit.quantum_info import SparsePauliOp  # noqa: E402
 
-from hybrid.algorithms.eigen import ExactEigenBackend, dense_state, sparse_matrix_bytes  # noqa: E402
-from hybrid.errors import OptionsError, ProblemTooLargeError, UnsupportedModelError  # noqa: E402
-from hybrid.testing.pauli import random_hermitian_op  # noqa: E402
+from hybrid_workbench.algorithms.eigen import ExactEigenBackend, dense_state, sparse_matrix_bytes  # noqa: E402
+from hybrid_workbench.errors import OptionsError, ProblemTooLargeError, UnsupportedModelError  # noqa: E402
+from hybrid_workbench.testing.pauli import random_hermitian_op  # noqa: E402
 
 
 @pytest.mark.parametrize("dense_max", [14, 0])

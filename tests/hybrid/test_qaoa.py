@@ -6,18 +6,18 @@ import dimod
 import numpy as np
 import pytest
 
-from hybrid.algorithms.ising import (
+from hybrid_workbench.algorithms.ising import (
     bitstrings_to_samples,
     bqm_to_pauli,
     indices_to_samples,
     pauli_to_bqm,
     samples_to_bitstrings,
 )
-from hybrid.algorithms.qaoa import AerQAOAEvaluator, QAOABackend, interp, linear_ramp
-from hybrid.algorithms.qaoa_sim import DiagonalQAOASimulator
-from hybrid.errors import OptionsError, ProblemTooLargeError
-from hybrid.models import bqm_energy
-from hybrid.testing.conformance import brute_force_bqm, random_bqm
+from hybrid_workbench.algorithms.qaoa import AerQAOAEvaluator, QAOABackend, interp, linear_ramp
+from hybrid_workbench.algorithms.qaoa_sim import DiagonalQAOASimulator
+from hybrid_workbench.errors import OptionsError, ProblemTooLargeError
+from hybrid_workbench.models import bqm_energy
+from hybrid_workbench.testing.conformance import brute_force_bqm, random_bqm
 
 ENGINES = ["numpy", "numba"]
 
@@ -218,7 +218,7 @@ def test_numba_split_state_sweep_plans_match_numpy(monkeypatch: pytest.MonkeyPat
     compiled state equals the NumPy engine's, X and warm mixers, and the expectation and
     CVaR computed on the split state equal those of the complex state."""
     pytest.importorskip("numba")
-    from hybrid.algorithms import qaoa_sim
+    from hybrid_workbench.algorithms import qaoa_sim
 
     monkeypatch.setattr(qaoa_sim, "LOW_QUBITS", low)
     monkeypatch.setattr(qaoa_sim, "HIGH_QUBITS", high)
@@ -254,7 +254,7 @@ def test_grouped_mixers_equal_qiskit_statevector(monkeypatch: pytest.MonkeyPatch
     warnings.filterwarnings("ignore", module="scipy.sparse")
     from qiskit.quantum_info import Statevector
 
-    from hybrid.algorithms import qaoa_sim
+    from hybrid_workbench.algorithms import qaoa_sim
 
     monkeypatch.setattr(qaoa_sim, "GROUPED_MIN_QUBITS", 0)
     bqm = random_bqm(7, "SPIN", seed=8)

@@ -10,16 +10,16 @@ pytest.importorskip("qiskit_aer")
 from qiskit import QuantumCircuit  # noqa: E402
 from qiskit.quantum_info import Operator, SparsePauliOp  # noqa: E402
 
-from hybrid.algorithms.ansatz import AnsatzSpec, build_ansatz  # noqa: E402
-from hybrid.algorithms.mitigation import (  # noqa: E402
+from hybrid_workbench.algorithms.ansatz import AnsatzSpec, build_ansatz  # noqa: E402
+from hybrid_workbench.algorithms.mitigation import (  # noqa: E402
     PauliMeasurement,
     ReadoutMitigator,
     extrapolate,
     fold_two_qubit_gates,
 )
-from hybrid.algorithms.vqe import VQEBackend, VQEOptions, _ideal_batch  # noqa: E402
-from hybrid.errors import OptionsError  # noqa: E402
-from hybrid.testing.pauli import random_hermitian_op  # noqa: E402
+from hybrid_workbench.algorithms.vqe import VQEBackend, VQEOptions, _ideal_batch  # noqa: E402
+from hybrid_workbench.errors import OptionsError  # noqa: E402
+from hybrid_workbench.testing.pauli import random_hermitian_op  # noqa: E402
 
 
 def test_vqe_reaches_exact_ground_energy_and_reports_history() -> None:
@@ -81,7 +81,7 @@ def test_readout_inverse_recovers_the_true_distribution() -> None:
 @pytest.mark.slow
 def test_readout_mitigation_on_the_noisy_simulator() -> None:
     pytest.importorskip("qiskit_ibm_runtime")
-    from hybrid.algorithms.vqe import _primitives
+    from hybrid_workbench.algorithms.vqe import _primitives
 
     sampler, _, pm = _primitives("noisy", 11, None)
     state = QuantumCircuit(2)

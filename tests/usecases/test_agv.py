@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hybrid.errors import InstanceError, InstanceFormatError, OptionsError
-from hybrid.registry import all_backends
-from usecases.agv import AGV
-from usecases.agv.conflicts import find_conflicts
-from usecases.agv.freerouting import free_routing
-from usecases.agv.instance import AGVInstance, load_instance
+from hybrid_workbench.errors import InstanceError, InstanceFormatError, OptionsError
+from hybrid_workbench.registry import all_backends
+from hybrid_workbench.usecases.agv import AGV
+from hybrid_workbench.usecases.agv.conflicts import find_conflicts
+from hybrid_workbench.usecases.agv.freerouting import free_routing
+from hybrid_workbench.usecases.agv.instance import AGVInstance, load_instance
 
 _spec = importlib.util.spec_from_file_location(
     "agv_reference", Path(__file__).with_name("test_agv_reference.py"))
@@ -200,7 +200,7 @@ def test_free_routing_on_the_crossing_and_makespan() -> None:
 def crossing_with_candidates() -> tuple[AGVInstance, dict]:
     """The crossing, with every AGV given shortest paths and delayed copies (explicit)."""
     inst = AGVInstance.from_dict(CROSS)
-    from usecases.agv.candidates import generate_candidates
+    from hybrid_workbench.usecases.agv.candidates import generate_candidates
 
     cands = generate_candidates(inst, num_paths=2, max_delay=2, max_candidates=6,
                                 planned=False)
@@ -260,7 +260,7 @@ def test_candidate_options_conflict_with_given_candidates() -> None:
 @pytest.mark.parametrize("seed", range(4))
 def test_bqm_ground_states_are_feasible_optima(seed: int) -> None:
     """Penalty bound: the exact ground state of the automatic BQM is the certified optimum."""
-    from hybrid.registry import get_backend
+    from hybrid_workbench.registry import get_backend
 
     inst = UC.generate(seed=seed, agvs=3, bands=1, blocks=2, max_release=1)
     form = UC.formulate(inst, model_kind="bqm", num_paths=2, max_delay=2, max_candidates=6,
@@ -278,7 +278,7 @@ def test_bqm_ground_states_are_feasible_optima(seed: int) -> None:
 
 
 def test_repair_is_reported_not_silent() -> None:
-    from hybrid.result import Result, Timing
+    from hybrid_workbench.result import Result, Timing
 
     inst, _ = crossing_with_candidates()
     form = UC.formulate(inst, model_kind="bqm")

@@ -12,9 +12,9 @@ pytest.importorskip("qiskit_nature", reason="the chemistry use case needs qiskit
 
 from pyscf import fci, gto, mcscf, scf  # noqa: E402
 
-from hybrid.errors import InstanceError, InstanceFormatError, ProblemTooLargeError  # noqa: E402
-from usecases.chemistry import Chemistry, QubitLimitError, load_molecule  # noqa: E402
-from usecases.chemistry.molecule import Molecule  # noqa: E402
+from hybrid_workbench.errors import InstanceError, InstanceFormatError, ProblemTooLargeError  # noqa: E402
+from hybrid_workbench.usecases.chemistry import Chemistry, QubitLimitError, load_molecule  # noqa: E402
+from hybrid_workbench.usecases.chemistry.molecule import Molecule  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_cli_contract(cli) -> None:
 
 
 def test_qubit_limit_is_checked_before_building(uc: Chemistry, monkeypatch) -> None:
-    import usecases.chemistry.driver as driver
+    import hybrid_workbench.usecases.chemistry.driver as driver
 
     def forbidden(*args, **kwargs):
         raise AssertionError("built the Hamiltonian before checking the qubit limit")
@@ -138,7 +138,7 @@ def test_file_format_errors_name_the_file_and_field(tmp_path) -> None:
 
 
 def test_shipped_library_and_generate(uc: Chemistry) -> None:
-    from usecases.chemistry.molecule import library_names
+    from hybrid_workbench.usecases.chemistry.molecule import library_names
 
     assert {"H2", "LiH", "H2O", "H2S", "LiSH", "Li2S"} <= set(library_names())
     a, b = uc.generate(seed=4, molecule="LiH"), uc.generate(seed=4, molecule="LiH")

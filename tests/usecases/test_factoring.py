@@ -11,15 +11,15 @@ import dimod
 import numpy as np
 import pytest
 
-from hybrid.errors import InstanceError, InstanceFormatError
-from usecases.factoring import Factoring, FactoringInstance
-from usecases.factoring.instance import (
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.usecases.factoring import Factoring, FactoringInstance
+from hybrid_workbench.usecases.factoring.instance import (
     classical_order,
     is_prime_power,
     trial_division,
 )
-from usecases.factoring.qubo import factoring_bqm, register_sizes
-from usecases.factoring.shor import (
+from hybrid_workbench.usecases.factoring.qubo import factoring_bqm, register_sizes
+from hybrid_workbench.usecases.factoring.shor import (
     decode_outcome,
     qpe_distribution,
     shor_circuit,
@@ -105,7 +105,7 @@ def test_decoding_by_hand() -> None:
 
 @pytest.mark.parametrize("n", [15, 21, 35])
 def test_shor_on_aer_factors_and_success_probability(n) -> None:
-    from hybrid.registry import get_backend
+    from hybrid_workbench.registry import get_backend
 
     backend = get_backend("aer-statevector")
     if backend.available() is not True:
@@ -144,7 +144,7 @@ def test_reduced_bqm_min_over_auxiliaries_is_the_cost(n) -> None:
 
 @pytest.mark.parametrize("n", [15, 21, 35, 77])
 def test_exact_ground_states_are_the_factorisations(n) -> None:
-    from hybrid.registry import get_backend
+    from hybrid_workbench.registry import get_backend
 
     fb = factoring_bqm(n)
     p_bits, q_bits = register_sizes(n)

@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from hybrid.errors import InstanceError, InstanceFormatError
-from usecases.fraud import Fraud
-from usecases.fraud.data import generate_instance
-from usecases.fraud.qubo import build_selection_qubo
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.usecases.fraud import Fraud
+from hybrid_workbench.usecases.fraud.data import generate_instance
+from hybrid_workbench.usecases.fraud.qubo import build_selection_qubo
 
 FR = Fraud()
 
@@ -47,7 +47,7 @@ def test_qubo_minimum_is_the_best_subset_of_size_k(m, k, seed) -> None:
     assert best_other > best_k  # the cardinality penalty is large enough
     brute = min(selection_objective(feats, share, k, c) for c in itertools.combinations(range(m), k))
     assert best_k == pytest.approx(brute)
-    from hybrid.registry import get_backend
+    from hybrid_workbench.registry import get_backend
 
     res = get_backend("exact").solve(sel.bqm, seed=0)
     assert res.energy == pytest.approx(brute)
@@ -104,7 +104,7 @@ def test_baseline_is_smote_and_scores(small) -> None:
 
 
 def test_compare_table(small) -> None:
-    from usecases.fraud.compare import compare, summarise
+    from hybrid_workbench.usecases.fraud.compare import compare, summarise
 
     df = compare(small, seeds=[0, 1])
     assert len(df) == 8 and set(df["method"]) == {"qubo", "random", "smote", "all"}

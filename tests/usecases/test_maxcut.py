@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from hybrid.errors import InstanceError, InstanceFormatError
-from usecases.maxcut import MaxCut, maxcut_bqm
-from usecases.maxcut.io import generate_graph, load_graph, parse_rudy
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.usecases.maxcut import MaxCut, maxcut_bqm
+from hybrid_workbench.usecases.maxcut.io import generate_graph, load_graph, parse_rudy
 
 MC = MaxCut()
 

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hybrid.errors import InstanceError, InstanceFormatError
-from usecases.peptide import Peptide
-from usecases.peptide.enumerate import enumerate_folds
-from usecases.peptide.lattice import check_fold, parse_instance, unit_vectors
-from usecases.peptide.qubo import build_grid_qubo, variable_label
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.usecases.peptide import Peptide
+from hybrid_workbench.usecases.peptide.enumerate import enumerate_folds
+from hybrid_workbench.usecases.peptide.lattice import check_fold, parse_instance, unit_vectors
+from hybrid_workbench.usecases.peptide.qubo import build_grid_qubo, variable_label
 
 PEP = Peptide()
 
@@ -166,7 +166,7 @@ def test_cpsat_proves_the_enumerated_optimum(seq, lattice) -> None:
     assert out.result.status == "optimal"
     assert out.evaluation.objective == enumerate_folds(inst).energy
     qubo = PEP.formulate(inst)  # the penalised QUBO reaches the same optimum on CP-SAT
-    from hybrid.registry import get_backend
+    from hybrid_workbench.registry import get_backend
 
     res = get_backend("cpsat").solve(qubo.model, seed=0, time_limit=60)
     assert res.energy == pytest.approx(enumerate_folds(inst).energy)
@@ -187,7 +187,7 @@ def test_invalid_sample_is_flagged_not_repaired() -> None:
     form = PEP.formulate(inst)
     import dimod
 
-    from hybrid.result import Result, Timing
+    from hybrid_workbench.result import Result, Timing
 
     zeros = {v: 0 for v in form.model.variables}
     ss = dimod.SampleSet.from_samples_bqm(zeros, form.model)
@@ -217,7 +217,7 @@ def test_plot_fold(tmp_path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from usecases.peptide.plot import plot_fold
+    from hybrid_workbench.usecases.peptide.plot import plot_fold
 
     for lattice in ("square", "cubic"):
         inst = parse_instance({"sequence": "HPPHHPHH", "lattice": lattice})

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hybrid.errors import InstanceError, InstanceFormatError
-from hybrid.registry import all_backends
-from usecases.portfolio import Portfolio
-from usecases.portfolio.analysis import backtest, equal_weight, markowitz_strategy, performance
-from usecases.portfolio.market import factor_market, simulate_prices
-from usecases.portfolio.prices import instance_from_csv
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.registry import all_backends
+from hybrid_workbench.usecases.portfolio import Portfolio
+from hybrid_workbench.usecases.portfolio.analysis import backtest, equal_weight, markowitz_strategy, performance
+from hybrid_workbench.usecases.portfolio.market import factor_market, simulate_prices
+from hybrid_workbench.usecases.portfolio.prices import instance_from_csv
 
 PF = Portfolio()
 HYBRID = str(Path(sys.executable).with_name("hybrid"))
@@ -80,7 +80,7 @@ def test_csv_estimators_match_numpy(tmp_path) -> None:
 def test_estimator_recovers_the_factor_model() -> None:
     market = factor_market(seed=8, size=5)
     prices = simulate_prices(market, days=252 * 40, seed=9)
-    from usecases.portfolio.prices import instance_from_prices
+    from hybrid_workbench.usecases.portfolio.prices import instance_from_prices
 
     est = instance_from_prices(prices, k=2)
     np.testing.assert_allclose(est.sigma, market.sigma, rtol=0.1, atol=0.003)
@@ -160,7 +160,7 @@ def test_backtest_by_hand_and_metrics() -> None:
 
 
 def test_backtest_selection_vs_benchmarks() -> None:
-    from usecases.portfolio.analysis import selection_strategy
+    from hybrid_workbench.usecases.portfolio.analysis import selection_strategy
 
     prices = simulate_prices(factor_market(seed=1, size=8), days=140, seed=2)
     bt = backtest(prices, {"equal": equal_weight, "markowitz": markowitz_strategy,

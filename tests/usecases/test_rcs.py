@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from hybrid.errors import InstanceError, InstanceFormatError, SolverError
-from hybrid.result import Result, Timing
-from usecases.rcs import RCS
-from usecases.rcs.circuits import (
+from hybrid_workbench.errors import InstanceError, InstanceFormatError, SolverError
+from hybrid_workbench.result import Result, Timing
+from hybrid_workbench.usecases.rcs import RCS
+from hybrid_workbench.usecases.rcs.circuits import (
     FSIM_PHI,
     FSIM_THETA,
     PATTERN,
@@ -22,15 +22,15 @@ from usecases.rcs.circuits import (
     coupler_layer,
     gate_choices,
 )
-from usecases.rcs.experiments import xeb_decay
-from usecases.rcs.qrng import (
+from hybrid_workbench.usecases.rcs.experiments import xeb_decay
+from hybrid_workbench.usecases.rcs.qrng import (
     as_bits,
     bits_from_memory,
     monobit_test,
     runs_test,
     toeplitz_extract,
 )
-from usecases.rcs.xeb import (
+from hybrid_workbench.usecases.rcs.xeb import (
     depolarizing_noise_model,
     digital_error_model,
     exact_noisy_probabilities,
@@ -127,7 +127,7 @@ def test_sigma_formula_matches_direct_variance() -> None:
 
 
 def _aer(name: str):
-    from hybrid.registry import get_backend
+    from hybrid_workbench.registry import get_backend
 
     backend = get_backend(name)
     if backend.available() is not True:
@@ -254,7 +254,7 @@ def test_toeplitz_extractor_is_the_toeplitz_matrix_product() -> None:
 
 
 def test_random_bits_mode_on_aer() -> None:
-    from usecases.rcs.experiments import random_bits
+    from hybrid_workbench.usecases.rcs.experiments import random_bits
 
     _aer("aer-statevector")
     rep = random_bits(RCSInstance(rows=3, cols=3, depth=10, seed=2), shots=3000, seed=4)

@@ -7,10 +7,10 @@ edge (swap conflict); following is allowed. The objective is the total arrival t
 * **Route selection** (what backends solve): each AGV picks one of its candidate routes
   (given in the file, or generated: shortest paths, detours, departure delays); a CQM for
   ``cpsat`` and a penalty BQM, with automatic penalties proved large enough, for
-  annealing-style backends (:mod:`usecases.agv.formulation`). Samples are mapped back to
+  annealing-style backends (:mod:`hybrid_workbench.usecases.agv.formulation`). Samples are mapped back to
   routes with a repair step whose effect is reported in ``metrics['repair']``.
 * **Free routing** (:meth:`AGV.baseline`): any route in the time-expanded graph; exact
-  CP-SAT model (:mod:`usecases.agv.freerouting`).
+  CP-SAT model (:mod:`hybrid_workbench.usecases.agv.freerouting`).
 * **Prioritised planning** (:meth:`AGV.prioritised`): space-time A*, one AGV at a time.
 
 Examples:
@@ -27,15 +27,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hybrid.errors import InstanceError, OptionsError
-from hybrid.result import Result
-from hybrid.usecase import Evaluation, Formulation, UseCase
-from usecases.agv.candidates import candidate_routes
-from usecases.agv.formulation import RouteSelection
-from usecases.agv.generator import generate_floor
-from usecases.agv.instance import AGVInstance, load_instance
-from usecases.agv.repair import repair_selection
-from usecases.agv.solution import evaluate_solution, solution_from_routes
+from hybrid_workbench.errors import InstanceError, OptionsError
+from hybrid_workbench.result import Result
+from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.usecases.agv.candidates import candidate_routes
+from hybrid_workbench.usecases.agv.formulation import RouteSelection
+from hybrid_workbench.usecases.agv.generator import generate_floor
+from hybrid_workbench.usecases.agv.instance import AGVInstance, load_instance
+from hybrid_workbench.usecases.agv.repair import repair_selection
+from hybrid_workbench.usecases.agv.solution import evaluate_solution, solution_from_routes
 
 __all__ = ["AGV", "AGVInstance"]
 
@@ -61,7 +61,7 @@ class AGV(UseCase):
         return load_instance(source)
 
     def generate(self, seed: int = 0, **params: Any) -> AGVInstance:
-        """A generated floor (see :func:`usecases.agv.generator.generate_floor`)."""
+        """A generated floor (see :func:`hybrid_workbench.usecases.agv.generator.generate_floor`)."""
         if "size" in params:  # the workbench's generic size parameter
             params["agvs"] = params.pop("size")
         return generate_floor(seed=seed, **params)
@@ -128,7 +128,7 @@ class AGV(UseCase):
     def baseline(self, instance: AGVInstance, time_limit: float = 60.0, seed: int = 0,
                  objective: str = "total", num_workers: int | None = None) -> dict[str, Any]:
         """Free routing by CP-SAT: optimal when ``status == 'optimal'``, else best found."""
-        from usecases.agv.freerouting import free_routing
+        from hybrid_workbench.usecases.agv.freerouting import free_routing
 
         res = free_routing(instance, objective=objective, time_limit=time_limit, seed=seed,
                            num_workers=num_workers)
@@ -140,7 +140,7 @@ class AGV(UseCase):
     def prioritised(self, instance: AGVInstance, restarts: int = 10,
                     seed: int = 0) -> dict[str, Any]:
         """Prioritised planning (space-time A*); AGVs it could not plan keep naive routes."""
-        from usecases.agv.planning import prioritised_planning
+        from hybrid_workbench.usecases.agv.planning import prioritised_planning
 
         plan = prioritised_planning(instance, restarts=restarts, seed=seed)
         return solution_from_routes(instance, plan.routes, method="prioritised planning",
@@ -148,7 +148,7 @@ class AGV(UseCase):
 
     def naive(self, instance: AGVInstance) -> dict[str, Any]:
         """Every AGV on its own shortest path, ignoring the others."""
-        from usecases.agv.planning import naive_routes
+        from hybrid_workbench.usecases.agv.planning import naive_routes
 
         return solution_from_routes(instance, naive_routes(instance), method="naive shortest")
 

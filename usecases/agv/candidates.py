@@ -11,14 +11,14 @@ spread over parallel aisles instead of being near-copies of one corridor.
 On a narrow floor, delays and detours alone may leave no conflict-free combination (two
 AGVs heading at each other along a corridor with no bypass: only stepping aside helps).
 With ``planned=True`` (the default) each AGV's route from prioritised planning
-(:mod:`usecases.agv.planning`) is added as well, replacing the most expensive candidate if
+(:mod:`hybrid_workbench.usecases.agv.planning`) is added as well, replacing the most expensive candidate if
 the cap is reached, so route selection is feasible whenever planning is.
 
 When the instance file gives ``candidates``, those are used exactly and nothing is
 generated.
 
 Examples:
-    >>> from usecases.agv.instance import AGVInstance
+    >>> from hybrid_workbench.usecases.agv.instance import AGVInstance
     >>> inst = AGVInstance.from_dict({"grid": {"rows": 3, "cols": 3},
     ...     "agvs": [{"id": "a", "start": [0, 0], "goal": [0, 2]}], "horizon": 6})
     >>> routes = generate_candidates(inst, num_paths=2, max_delay=1, planned=False)["a"]
@@ -31,8 +31,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from hybrid.errors import OptionsError
-from usecases.agv.instance import AGVInstance, Route
+from hybrid_workbench.errors import OptionsError
+from hybrid_workbench.usecases.agv.instance import AGVInstance, Route
 
 __all__ = ["CandidateOptions", "generate_candidates", "candidate_routes"]
 
@@ -105,7 +105,7 @@ def generate_candidates(inst: AGVInstance, **options: object) -> dict[str, tuple
     out: dict[str, tuple[Route, ...]] = {}
     plan = None
     if opts.planned:
-        from usecases.agv.planning import prioritised_planning
+        from hybrid_workbench.usecases.agv.planning import prioritised_planning
 
         plan = prioritised_planning(inst, restarts=3)
     for v in inst.vehicles:

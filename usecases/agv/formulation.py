@@ -4,7 +4,7 @@ Each AGV ``a`` picks one of its candidate routes ``k``; ``x[a, k] = 1`` when it 
 cost of a candidate is its arrival time ``c[a, k]``; write ``m[a] = min_k c[a, k]`` and
 ``c'[a, k] = c[a, k] - m[a] >= 0`` (the candidate's delay over the AGV's best one). Two
 candidates of different AGVs *conflict* when their timed routes share a node at a time step
-or swap along an edge (:mod:`usecases.agv.conflicts`). This is the QUBO of Ohzeki et al.
+or swap along an edge (:mod:`hybrid_workbench.usecases.agv.conflicts`). This is the QUBO of Ohzeki et al.
 (Frontiers in Computer Science, 2019): one-hot per AGV, pairwise conflict penalties, route
 cost.
 
@@ -52,7 +52,7 @@ the largest bias. A user-set ``penalty`` below the bound is accepted but reporte
 ``info['penalty_guaranteed']``.
 
 Examples:
-    >>> from usecases.agv.instance import AGVInstance
+    >>> from hybrid_workbench.usecases.agv.instance import AGVInstance
     >>> inst = AGVInstance.from_dict({"grid": {"rows": 1, "cols": 3},
     ...     "agvs": [{"id": "a", "start": [0, 0], "goal": [0, 2]},
     ...              {"id": "b", "start": [0, 2], "goal": [0, 1]}], "horizon": 4})
@@ -72,9 +72,9 @@ from typing import Any
 
 import dimod
 
-from hybrid.errors import OptionsError
-from usecases.agv.conflicts import conflicting_pairs
-from usecases.agv.instance import AGVInstance, Route
+from hybrid_workbench.errors import OptionsError
+from hybrid_workbench.usecases.agv.conflicts import conflicting_pairs
+from hybrid_workbench.usecases.agv.instance import AGVInstance, Route
 
 __all__ = ["RouteSelection"]
 

@@ -20,7 +20,7 @@ with release ``r`` and time bound ``H_a``:
 ``arrival_a <= T - sum_{b != a} earliest_b``. That cut keeps every optimum.
 
 Examples:
-    >>> from usecases.agv.instance import AGVInstance
+    >>> from hybrid_workbench.usecases.agv.instance import AGVInstance
     >>> inst = AGVInstance.from_dict({"grid": {"rows": 2, "cols": 3},
     ...     "agvs": [{"id": "a", "start": [0, 0], "goal": [0, 2]},
     ...              {"id": "b", "start": [0, 2], "goal": [0, 0]}], "horizon": 8})
@@ -36,9 +36,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from hybrid.errors import OptionsError, SolverError
-from usecases.agv.instance import AGVInstance, Route
-from usecases.agv.planning import prioritised_planning
+from hybrid_workbench.errors import OptionsError, SolverError
+from hybrid_workbench.usecases.agv.instance import AGVInstance, Route
+from hybrid_workbench.usecases.agv.planning import prioritised_planning
 
 __all__ = ["FreeRoutingResult", "free_routing"]
 

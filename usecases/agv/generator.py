@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.errors import InstanceError
-from usecases.agv.instance import AGVInstance
+from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.usecases.agv.instance import AGVInstance
 
 __all__ = ["generate_floor", "floor_layout"]
 

@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.errors import InstanceError, InstanceFormatError
-from hybrid.usecase import read_json_file
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.usecase import read_json_file
 
 __all__ = ["AGVInstance", "Vehicle", "load_instance", "Route"]
 

@@ -10,7 +10,7 @@ orders) and the best kept. Written by hand because no library we depend on has a
 space-time A* with reservations.
 
 Examples:
-    >>> from usecases.agv.instance import AGVInstance
+    >>> from hybrid_workbench.usecases.agv.instance import AGVInstance
     >>> inst = AGVInstance.from_dict({"grid": {"rows": 2, "cols": 3},
     ...     "agvs": [{"id": "a", "start": [0, 0], "goal": [0, 2]},
     ...              {"id": "b", "start": [0, 2], "goal": [0, 0]}], "horizon": 8})
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from usecases.agv.instance import AGVInstance, Route
+from hybrid_workbench.usecases.agv.instance import AGVInstance, Route
 
 __all__ = ["Plan", "prioritised_planning", "space_time_astar", "naive_routes"]
 

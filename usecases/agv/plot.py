@@ -9,7 +9,7 @@ shows it with play controls. General-graph floors are drawn with a NetworkX spri
 Examples:
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from usecases.agv import AGV
+    >>> from hybrid_workbench.usecases.agv import AGV
     >>> uc = AGV()
     >>> inst = uc.generate(seed=0, agvs=3)
     >>> ax = plot_floor(inst, uc.naive(inst))
@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from usecases.agv.instance import AGVInstance
-from usecases.agv.solution import routes_from_solution
+from hybrid_workbench.usecases.agv.instance import AGVInstance
+from hybrid_workbench.usecases.agv.solution import routes_from_solution
 
 __all__ = ["plot_floor", "animate"]
 
@@ -69,7 +69,7 @@ def plot_floor(inst: AGVInstance, solution: Mapping[str, Any] | None = None, ax:
     """Floor, routes and conflicts of ``solution`` (or just the fleet's starts and goals)."""
     import matplotlib.pyplot as plt
 
-    from usecases.agv.conflicts import find_conflicts
+    from hybrid_workbench.usecases.agv.conflicts import find_conflicts
 
     if ax is None:
         rows, cols = inst.grid or (8, 8)

@@ -15,8 +15,8 @@ The report gives what was wrong before each step and what changed, so the raw ba
 answer and the effect of the repair are both visible in the metrics.
 
 Examples:
-    >>> from usecases.agv.instance import AGVInstance
-    >>> from usecases.agv.formulation import RouteSelection
+    >>> from hybrid_workbench.usecases.agv.instance import AGVInstance
+    >>> from hybrid_workbench.usecases.agv.formulation import RouteSelection
     >>> inst = AGVInstance.from_dict({"grid": {"rows": 1, "cols": 3},
     ...     "agvs": [{"id": "a", "start": [0, 0], "goal": [0, 2]},
     ...              {"id": "b", "start": [0, 2], "goal": [0, 1]}], "horizon": 4})
@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from usecases.agv.formulation import RouteSelection
+from hybrid_workbench.usecases.agv.formulation import RouteSelection
 
 __all__ = ["repair_selection"]
 

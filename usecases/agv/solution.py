@@ -11,7 +11,7 @@ adjacent steps, no early visit to the goal, horizon), then the fleet (vertex and
 conflicts), and computes the KPIs independently of any model.
 
 Examples:
-    >>> from usecases.agv.instance import AGVInstance
+    >>> from hybrid_workbench.usecases.agv.instance import AGVInstance
     >>> inst = AGVInstance.from_dict({"grid": {"rows": 1, "cols": 3},
     ...     "agvs": [{"id": "a", "start": [0, 0], "goal": [0, 2]}], "horizon": 4})
     >>> ev = evaluate_solution(inst, solution_from_routes(inst, {"a": (0, 0, 1, 2)}))
@@ -24,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hybrid.errors import InstanceError
-from hybrid.usecase import Evaluation
-from usecases.agv.conflicts import find_conflicts
-from usecases.agv.instance import AGVInstance, Route, route_problem
+from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.usecase import Evaluation
+from hybrid_workbench.usecases.agv.conflicts import find_conflicts
+from hybrid_workbench.usecases.agv.instance import AGVInstance, Route, route_problem
 
 __all__ = ["solution_from_routes", "routes_from_solution", "evaluate_solution"]
 

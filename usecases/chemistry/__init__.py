@@ -2,13 +2,13 @@
 
 The case the quantum programmes cite (Rice et al., J. Chem. Phys. 2021: LiH, H2S, LiSH,
 Li2S from lithium-sulphur batteries). A molecule (file or shipped name, see
-:mod:`usecases.chemistry.molecule`) goes through PySCF and qiskit-nature
-(:mod:`usecases.chemistry.driver`) to a qubit Hamiltonian, a ``SparsePauliOp`` whose
+:mod:`hybrid_workbench.usecases.chemistry.molecule`) goes through PySCF and qiskit-nature
+(:mod:`hybrid_workbench.usecases.chemistry.driver`) to a qubit Hamiltonian, a ``SparsePauliOp`` whose
 identity term carries the nuclear-repulsion and frozen-core energy, so any ``pauli``
 backend's ``energy`` is the total energy in Hartree. ``interpret`` recovers the solved
 state (the exact ground state from ``exact-eigen``, or the VQE circuit at its optimal
 parameters) and computes its dipole moment; ``evaluate`` scores the energy against PySCF
-references in the same active space (:mod:`usecases.chemistry.references`): error in
+references in the same active space (:mod:`hybrid_workbench.usecases.chemistry.references`): error in
 mHa and whether chemical accuracy (1.6 mHa) is met.
 
 Before anything is built, :meth:`Chemistry.solve` checks the qubit count against the
@@ -17,7 +17,7 @@ backend's limit, and hands ``vqe``-like backends (those whose options take
 use UCCSD from the Hartree-Fock state.
 
 Examples:
-    >>> from usecases.chemistry import Chemistry
+    >>> from hybrid_workbench.usecases.chemistry import Chemistry
     >>> uc = Chemistry()
     >>> out = uc.solve(uc.load("H2"), "exact-eigen", seed=0)
     >>> round(out.result.energy, 6), out.evaluation.metrics["chemical_accuracy"]
@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.errors import InstanceError, ProblemTooLargeError
-from hybrid.result import Result
-from hybrid.usecase import Evaluation, Formulation, Outcome, UseCase
-from usecases.chemistry.molecule import Molecule, library_names, load_molecule
+from hybrid_workbench.errors import InstanceError, ProblemTooLargeError
+from hybrid_workbench.result import Result
+from hybrid_workbench.usecase import Evaluation, Formulation, Outcome, UseCase
+from hybrid_workbench.usecases.chemistry.molecule import Molecule, library_names, load_molecule
 
 __all__ = ["Chemistry", "Molecule", "load_molecule", "library_names", "QubitLimitError",
            "CHEMICAL_ACCURACY_HA"]
@@ -88,10 +88,10 @@ class Chemistry(UseCase):
     # -- the flow --------------------------------------------------------------------------
     def problem(self, molecule: Molecule, sector_penalty: float = 1.0,
                 mapping: str | None = None) -> Any:
-        """The built (cached) :class:`~usecases.chemistry.driver.ActiveSpaceProblem`."""
+        """The built (cached) :class:`~hybrid_workbench.usecases.chemistry.driver.ActiveSpaceProblem`."""
         key = (molecule, float(sector_penalty), mapping or molecule.mapping)
         if key not in self._problems:
-            from usecases.chemistry.driver import build_problem
+            from hybrid_workbench.usecases.chemistry.driver import build_problem
 
             self._problems[key] = build_problem(molecule, sector_penalty=sector_penalty,
                                                 mapping=mapping)
@@ -140,13 +140,13 @@ class Chemistry(UseCase):
     def references(self, instance: Molecule) -> dict[str, Any]:
         """PySCF reference energies and timings (cached per molecule)."""
         if instance not in self._references:
-            from usecases.chemistry.references import reference_energies
+            from hybrid_workbench.usecases.chemistry.references import reference_energies
 
             self._references[instance] = reference_energies(self.problem(instance))
         return self._references[instance]
 
     def evaluate(self, instance: Molecule, solution: Mapping[str, Any]) -> Evaluation:
-        from usecases.chemistry.references import exact_method
+        from hybrid_workbench.usecases.chemistry.references import exact_method
 
         energy = solution.get("energy_hartree")
         feasible = energy is not None and math.isfinite(float(energy))
@@ -177,7 +177,7 @@ class Chemistry(UseCase):
 
     def baseline(self, instance: Molecule, **options: Any) -> dict[str, Any]:
         """CASCI (FCI in the full space) in the same active space, through PySCF."""
-        from usecases.chemistry.references import exact_method
+        from hybrid_workbench.usecases.chemistry.references import exact_method
 
         refs = self.references(instance)
         method = exact_method(self.problem(instance))
@@ -187,7 +187,7 @@ class Chemistry(UseCase):
                 "method": f"pyscf {method}", "num_qubits": self.problem(instance).num_qubits}
 
     def reference(self, instance: Molecule) -> float | None:
-        from usecases.chemistry.references import exact_method
+        from hybrid_workbench.usecases.chemistry.references import exact_method
 
         return self.references(instance)[exact_method(self.problem(instance))]["energy"]
 
@@ -195,7 +195,7 @@ class Chemistry(UseCase):
     def solve(self, instance: Molecule, backend: str | Any, *, seed: int | None = None,
               options: Mapping[str, Any] | None = None, time_limit: float | None = None,
               formulation_options: Mapping[str, Any] | None = None) -> Outcome:
-        from hybrid.registry import get_backend
+        from hybrid_workbench.registry import get_backend
 
         be = get_backend(backend) if isinstance(backend, str) else backend
         form = dict(formulation_options or {})
@@ -227,13 +227,13 @@ def _solved_state(result: Result) -> tuple[Any, str | None]:
     """The solved state (amplitude vector) from a result's info, and where it came from."""
     info = result.info
     if info.get("ground_state") is not None:
-        from hybrid.algorithms.eigen import dense_state
+        from hybrid_workbench.algorithms.eigen import dense_state
 
         return dense_state(info["ground_state"]), "exact ground state"
     if info.get("ansatz") is not None and info.get("optimal_parameters") is not None:
         from qiskit.quantum_info import Statevector
 
-        from hybrid.algorithms.ansatz import AnsatzSpec, build_ansatz
+        from hybrid_workbench.algorithms.ansatz import AnsatzSpec, build_ansatz
 
         circuit = build_ansatz(AnsatzSpec.from_dict(dict(info["ansatz"])))
         if circuit.num_parameters:

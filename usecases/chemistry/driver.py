@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from hybrid._optional import require
-from hybrid.algorithms.ansatz import make_mapper
-from hybrid.errors import InstanceError
-from usecases.chemistry.molecule import Molecule
+from hybrid_workbench._optional import require
+from hybrid_workbench.algorithms.ansatz import make_mapper
+from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.usecases.chemistry.molecule import Molecule
 
 __all__ = ["ActiveSpaceProblem", "build_problem", "make_mapper", "AU_TO_DEBYE"]
 

@@ -27,7 +27,7 @@ Examples:
     >>> Molecule.from_dict({"atoms": [["H", [0, 0, 0]]]}, source="h.json")
     Traceback (most recent call last):
     ...
-    hybrid.errors.InstanceError: h.json: 1 electron(s) with spin 0: an odd electron count needs an odd 'spin' (2S, e.g. "spin": 1)
+    hybrid_workbench.errors.InstanceError: h.json: 1 electron(s) with spin 0: an odd electron count needs an odd 'spin' (2S, e.g. "spin": 1)
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hybrid.errors import InstanceError, InstanceFormatError
-from hybrid.usecase import read_json_file
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.usecase import read_json_file
 
 __all__ = ["Molecule", "load_molecule", "library_names", "ELEMENTS", "MAPPINGS"]
 
@@ -140,7 +140,7 @@ class Molecule:
 
         Builds only PySCF's ``Mole`` (basis functions, no integrals).
         """
-        from hybrid._optional import require
+        from hybrid_workbench._optional import require
 
         gto = require("pyscf.gto", extra="chem", purpose="the chemistry use case")
         where = self.source or self.name

@@ -1,6 +1,6 @@
 """Classical reference energies through PySCF, in the same active space, with their timings.
 
-HF is the mean field of :func:`~usecases.chemistry.driver.build_problem`; MP2, CCSD and
+HF is the mean field of :func:`~hybrid_workbench.usecases.chemistry.driver.build_problem`; MP2, CCSD and
 CCSD(T) freeze the same core and drop the same virtual orbitals as the qubit Hamiltonian,
 so all of them answer the same question; CASCI diagonalises that active space exactly (it
 *is* FCI when the active space is the whole molecule, and is then labelled ``fci``).
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from usecases.chemistry.driver import AU_TO_DEBYE, ActiveSpaceProblem
+from hybrid_workbench.usecases.chemistry.driver import AU_TO_DEBYE, ActiveSpaceProblem
 
 __all__ = ["reference_energies", "exact_method"]
 

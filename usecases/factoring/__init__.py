@@ -3,11 +3,11 @@
 The method follows from the backend's model kind:
 
 * **circuit** backends (``aer-statevector``...) run Shor's order finding
-  (:mod:`usecases.factoring.shor`): base ``a`` (the instance's, else the smallest coprime
+  (:mod:`hybrid_workbench.usecases.factoring.shor`): base ``a`` (the instance's, else the smallest coprime
   with ``N``), ``t = 2 ceil(log2 N)`` counting qubits, continued-fraction decoding of every
   shot; ``success_probability`` is the share of shots that yield the factors;
 * **bqm** backends (``exact``, ``cpsat``, ``dwave-sa``, ``openjij-sa``...) minimise the
-  factoring QUBO (:mod:`usecases.factoring.qubo`); ``success_probability`` is the share of
+  factoring QUBO (:mod:`hybrid_workbench.usecases.factoring.qubo`); ``success_probability`` is the share of
   returned reads (weighted by occurrences) whose ``p q = N`` (None for solvers that prove
   optimality, whose returned states are not samples).
 
@@ -16,7 +16,7 @@ Solution: ``{"p", "q", "method", ...}``. Evaluation (independent of the model):
 (0 when factored, lower is better; None when no factors came out). ``baseline`` is trial
 division, the certified answer.
 
-Instance files: ``{"N": 21}`` or ``{"N": 35, "a": 2}`` (:mod:`usecases.factoring.instance`).
+Instance files: ``{"N": 21}`` or ``{"N": 35, "a": 2}`` (:mod:`hybrid_workbench.usecases.factoring.instance`).
 
 Examples:
     >>> fac = Factoring()
@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.errors import InstanceError, SolverError
-from hybrid.result import Result
-from hybrid.usecase import Evaluation, Formulation, UseCase
-from usecases.factoring.instance import (
+from hybrid_workbench.errors import InstanceError, SolverError
+from hybrid_workbench.result import Result
+from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.usecases.factoring.instance import (
     FactoringInstance,
     check_shor,
     is_prime,
@@ -81,7 +81,7 @@ class Factoring(UseCase):
         factoring BQM (``'bqm'``; option ``strength``, the reduction penalty)."""
         n = instance.N
         if model_kind == "circuit":
-            from usecases.factoring.shor import default_base, shor_circuit, shor_qubits
+            from hybrid_workbench.usecases.factoring.shor import default_base, shor_circuit, shor_qubits
 
             base = int(a) if a is not None else (instance.a or default_base(n))
             check_shor(n, base)
@@ -99,7 +99,7 @@ class Factoring(UseCase):
         if model_kind == "bqm":
             if a is not None or counting_qubits is not None:
                 raise InstanceError("a and counting_qubits apply to Shor (circuit backends) only")
-            from usecases.factoring.qubo import factoring_bqm
+            from hybrid_workbench.usecases.factoring.qubo import factoring_bqm
 
             fb = factoring_bqm(n, strength)
             return Formulation(model=fb.bqm, decode=fb.decode, info=fb.info())
@@ -109,7 +109,7 @@ class Factoring(UseCase):
                   result: Result) -> dict[str, Any]:
         info = formulation.info
         if info.get("method") == "shor":
-            from usecases.factoring.shor import analyse_counts
+            from hybrid_workbench.usecases.factoring.shor import analyse_counts
 
             counts = result.info.get("counts")
             if counts is None:

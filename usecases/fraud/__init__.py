@@ -15,7 +15,7 @@ SMOTE. This use case reproduces that pipeline honestly, so the claim can be chec
 * interpretation: the chosen training rows (nothing repaired; a wrong count is infeasible);
 * evaluation (:mod:`.training`), independent of the QUBO: the classifier is fitted on the
   chosen rows plus the fraud rows and scored on the held-out split;
-* baseline: SMOTE with the same classifier; :func:`usecases.fraud.compare.compare` adds
+* baseline: SMOTE with the same classifier; :func:`hybrid_workbench.usecases.fraud.compare.compare` adds
   random undersampling and no resampling over several seeds.
 
 **CLI objective**: the PR-AUC (average precision) of the classifier on the held-out test
@@ -24,7 +24,7 @@ split, higher is better (``sense = "max"``); recall, precision, F1 and ROC-AUC a
 fewest legitimate rows, and it does not depend on a decision threshold.
 
 Examples:
-    >>> from usecases.fraud import Fraud
+    >>> from hybrid_workbench.usecases.fraud import Fraud
     >>> fr = Fraud()
     >>> inst = fr.generate(seed=0, n_samples=400, fraud_rate=0.08)
     >>> out = fr.solve(inst, "dwave-sa", seed=0)
@@ -39,12 +39,12 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.errors import InstanceError
-from hybrid.result import Result
-from hybrid.usecase import Evaluation, Formulation, UseCase
-from usecases.fraud.data import FraudInstance, generate_instance, load_instance
-from usecases.fraud.qubo import build_selection_qubo, prototypes
-from usecases.fraud.training import CLASSIFIERS, score, training_rows
+from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.result import Result
+from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.usecases.fraud.data import FraudInstance, generate_instance, load_instance
+from hybrid_workbench.usecases.fraud.qubo import build_selection_qubo, prototypes
+from hybrid_workbench.usecases.fraud.training import CLASSIFIERS, score, training_rows
 
 __all__ = ["Fraud", "FraudInstance"]
 

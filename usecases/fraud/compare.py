@@ -6,7 +6,7 @@ decides a winner: :func:`summarise` gives means and standard deviations over see
 the caller reports them as they are.
 
 Examples:
-    >>> from usecases.fraud.data import generate_instance
+    >>> from hybrid_workbench.usecases.fraud.data import generate_instance
     >>> inst = generate_instance(seed=1, n_samples=400, fraud_rate=0.08)
     >>> df = compare(inst, seeds=[0], methods=("random", "smote"))
     >>> sorted(df["method"])
@@ -19,8 +19,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from usecases.fraud.data import FraudInstance
-from usecases.fraud.training import score, training_rows
+from hybrid_workbench.usecases.fraud.data import FraudInstance
+from hybrid_workbench.usecases.fraud.training import score, training_rows
 
 __all__ = ["compare", "summarise", "DEFAULT_METHODS"]
 
@@ -35,7 +35,7 @@ def compare(instance: FraudInstance, seeds: Iterable[int] = (0, 1, 2),
     """A pandas DataFrame: one row per seed and method (``qubo`` solved on ``backend``)."""
     import pandas as pd
 
-    from usecases.fraud import Fraud
+    from hybrid_workbench.usecases.fraud import Fraud
 
     uc = Fraud()
     rows = []

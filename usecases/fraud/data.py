@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.usecase import read_json_file
-from hybrid.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.usecase import read_json_file
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
 
 __all__ = ["FraudInstance", "generate_instance", "load_instance", "from_arrays"]
 

@@ -40,7 +40,7 @@ from typing import Any
 import dimod
 import numpy as np
 
-from hybrid.errors import InstanceError
+from hybrid_workbench.errors import InstanceError
 
 __all__ = ["Block", "Selection", "prototypes", "build_selection_qubo"]
 

@@ -8,7 +8,7 @@ data). The comparators are imbalanced-learn's ``RandomUnderSampler`` and ``SMOTE
 "all" (no resampling).
 
 Examples:
-    >>> from usecases.fraud.data import generate_instance
+    >>> from hybrid_workbench.usecases.fraud.data import generate_instance
     >>> inst = generate_instance(seed=0, n_samples=400, fraud_rate=0.1)
     >>> m = score(inst, training_rows(inst, {"method": "random", "seed": 0}))
     >>> sorted(m)[:3], 0.0 <= m["pr_auc"] <= 1.0
@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from hybrid._optional import require
-from hybrid.errors import InstanceError
-from usecases.fraud.data import FraudInstance
+from hybrid_workbench._optional import require
+from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.usecases.fraud.data import FraudInstance
 
 __all__ = ["CLASSIFIERS", "METHODS", "make_classifier", "training_rows", "score"]
 

@@ -8,7 +8,7 @@ whose energy is minus the cut::
 so every backend's energy reads directly as a (negated) cut.
 
 Examples:
-    >>> from usecases.maxcut import MaxCut
+    >>> from hybrid_workbench.usecases.maxcut import MaxCut
     >>> mc = MaxCut()
     >>> g = mc.generate(seed=0, size=10, kind="regular", degree=3)
     >>> out = mc.solve(g, "exact", seed=0)
@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hybrid.errors import InstanceError
-from hybrid.result import Result
-from hybrid.usecase import Evaluation, Formulation, UseCase
-from usecases.maxcut.io import MaxCutInstance, generate_graph, load_graph
+from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.result import Result
+from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.usecases.maxcut.io import MaxCutInstance, generate_graph, load_graph
 
 if TYPE_CHECKING:  # pragma: no cover
     import dimod
@@ -115,7 +115,7 @@ class MaxCut(UseCase):
                  seed: int = 0) -> dict[str, Any]:
         """Certified optimum where CP-SAT proves it in ``time_limit``; best of CP-SAT and
         long simulated annealing otherwise. The method used is in ``solution['method']``."""
-        from hybrid.registry import get_backend
+        from hybrid_workbench.registry import get_backend
 
         formulation = self.formulate(instance)
         best = get_backend("cpsat").solve(formulation.model, seed=seed, time_limit=time_limit)

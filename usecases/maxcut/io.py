@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.usecase import read_json_file
-from hybrid.data import data_dir
-from hybrid.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.usecase import read_json_file
+from hybrid_workbench.data import data_dir
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
 
 __all__ = ["MaxCutInstance", "load_graph", "parse_rudy", "generate_graph", "best_known_cuts"]
 

@@ -12,13 +12,13 @@ is its standard benchmark. Energy = -(number of non-bonded H-H contacts); lower 
   connectivity) and flagged infeasible rather than repaired;
 * baseline: exhaustive self-avoiding-walk enumeration with branch and bound
   (:mod:`.enumerate`), a certified optimum for short chains;
-* plot: :func:`usecases.peptide.plot.plot_fold`.
+* plot: :func:`hybrid_workbench.usecases.peptide.plot.plot_fold`.
 
 ``hybrid solve peptide FILE --json`` reports ``objective`` = the fold's HP energy
 (``None`` when the fold is invalid).
 
 Examples:
-    >>> from usecases.peptide import Peptide
+    >>> from hybrid_workbench.usecases.peptide import Peptide
     >>> pep = Peptide()
     >>> inst = pep.load("HPPHH")
     >>> out = pep.solve(inst, "exact", seed=0)
@@ -31,18 +31,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hybrid.errors import InstanceError
-from hybrid.result import Result
-from hybrid.usecase import Evaluation, Formulation, UseCase
-from usecases.peptide.enumerate import enumerate_folds
-from usecases.peptide.lattice import (
+from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.result import Result
+from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.usecases.peptide.enumerate import enumerate_folds
+from hybrid_workbench.usecases.peptide.lattice import (
     PeptideInstance,
     check_fold,
     generate_instance,
     load_instance,
     parse_instance,
 )
-from usecases.peptide.qubo import build_grid_cqm, build_grid_qubo
+from hybrid_workbench.usecases.peptide.qubo import build_grid_cqm, build_grid_qubo
 
 __all__ = ["Peptide", "PeptideInstance", "parse_instance"]
 

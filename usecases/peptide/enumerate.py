@@ -17,7 +17,7 @@ self-avoiding walks with the lattice symmetries removed and a branch-and-bound c
   (up to symmetry).
 
 Examples:
-    >>> from usecases.peptide.lattice import parse_instance
+    >>> from hybrid_workbench.usecases.peptide.lattice import parse_instance
     >>> res = enumerate_folds(parse_instance({"sequence": "HPPHHPHH"}))
     >>> res.energy, len(res.fold)
     (-3, 8)
@@ -28,8 +28,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from hybrid.errors import InstanceError
-from usecases.peptide.lattice import PeptideInstance, Site, check_fold
+from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.usecases.peptide.lattice import PeptideInstance, Site, check_fold
 
 __all__ = ["EnumerationResult", "enumerate_folds", "MAX_ENUMERATION_LENGTH"]
 

@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.usecase import parse_json_text
-from hybrid.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.usecase import parse_json_text
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
 
 __all__ = ["LATTICES", "PeptideInstance", "FoldCheck", "parse_instance", "load_instance",
            "generate_instance", "unit_vectors", "check_fold", "hh_contacts"]

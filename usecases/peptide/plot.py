@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from usecases.peptide.lattice import PeptideInstance, check_fold
+from hybrid_workbench.usecases.peptide.lattice import PeptideInstance, check_fold
 
 __all__ = ["plot_fold"]
 

@@ -34,7 +34,7 @@ So every minimum of ``F`` is a valid fold, and its energy is the HP optimum (als
 against exhaustive enumeration in the tests). ``penalty_scale < 1`` gives up the proof.
 
 Examples:
-    >>> from usecases.peptide.lattice import parse_instance
+    >>> from hybrid_workbench.usecases.peptide.lattice import parse_instance
     >>> enc = build_grid_qubo(parse_instance({"sequence": "HPPHH"}))
     >>> enc.bqm.num_variables, enc.weights
     (18, {'one_hot': 2.0, 'overlap': 4.0, 'chain': 4.0})
@@ -49,8 +49,8 @@ from typing import Any
 
 import dimod
 
-from hybrid.errors import InstanceError
-from usecases.peptide.lattice import PeptideInstance, Site, unit_vectors
+from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.usecases.peptide.lattice import PeptideInstance, Site, unit_vectors
 
 __all__ = ["GridEncoding", "candidate_sites", "build_grid_qubo", "build_grid_cqm", "variable_label"]
 
@@ -71,7 +71,7 @@ def candidate_sites(instance: PeptideInstance) -> tuple[dict[int, Site], list[li
     """Fixed residues and, for each residue, the sites it may use (sorted).
 
     Examples:
-        >>> from usecases.peptide.lattice import parse_instance
+        >>> from hybrid_workbench.usecases.peptide.lattice import parse_instance
         >>> fixed, cand = candidate_sites(parse_instance({"sequence": "HPPH"}))
         >>> fixed, cand[2], len(cand[3])
         ({0: (0, 0), 1: (1, 0)}, [(1, 1), (2, 0)], 5)

@@ -4,7 +4,7 @@ The default problem is **cardinality selection**: hold exactly ``k`` of ``n`` as
 equal weights ``w = z / k`` and maximise ``mu.w - lambda w' Sigma w`` (higher is better).
 The BQM energy of a feasible sample is exactly ``-objective``; the penalty that enforces
 ``sum z = k`` is computed per instance and proved sufficient in
-:mod:`usecases.portfolio.formulations`, which also holds the CQM, the integer-lot and the
+:mod:`hybrid_workbench.usecases.portfolio.formulations`, which also holds the CQM, the integer-lot and the
 long/short formulations (formulation option ``formulation=cardinality|lots|longshort``).
 
 Instances come from the JSON format or a CSV of prices (:mod:`.instance`, :mod:`.prices`,
@@ -13,7 +13,7 @@ Instances come from the JSON format or a CSV of prices (:mod:`.instance`, :mod:`
 plot and the rolling-window backtest in :mod:`.analysis`.
 
 Examples:
-    >>> from usecases.portfolio import Portfolio
+    >>> from hybrid_workbench.usecases.portfolio import Portfolio
     >>> pf = Portfolio()
     >>> inst = pf.generate(seed=0, size=10, k=3)
     >>> out = pf.solve(inst, "exact", seed=0)
@@ -34,10 +34,10 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.errors import InstanceError, UnsupportedModelError
-from hybrid.result import Result
-from hybrid.usecase import Evaluation, Formulation, UseCase
-from usecases.portfolio.instance import PortfolioInstance, load_instance
+from hybrid_workbench.errors import InstanceError, UnsupportedModelError
+from hybrid_workbench.result import Result
+from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance, load_instance
 
 __all__ = ["Portfolio", "PortfolioInstance"]
 
@@ -62,7 +62,7 @@ class Portfolio(UseCase):
     def generate(self, seed: int = 0, size: int = 20, k: int | None = None,
                  risk_aversion: float = 1.0, num_factors: int = 4) -> PortfolioInstance:
         """A factor-model market of ``size`` assets; ``k`` defaults to ``max(2, size // 5)``."""
-        from usecases.portfolio.market import factor_market
+        from hybrid_workbench.usecases.portfolio.market import factor_market
 
         market = factor_market(seed=seed, size=size, num_factors=num_factors)
         k = max(2, int(size) // 5) if k is None else k
@@ -89,7 +89,7 @@ class Portfolio(UseCase):
             budget: budget units for ``lots``.
             alpha, beta: correlation and balance weights for ``longshort``.
         """
-        from usecases.portfolio import formulations as F
+        from hybrid_workbench.usecases.portfolio import formulations as F
 
         kind = model or model_kind
         if formulation not in FORMULATIONS:
@@ -192,10 +192,10 @@ class Portfolio(UseCase):
                  time_limit: float | None = 60.0, seed: int = 0) -> Any:
         """The strongest classical answer: enumeration where ``C(n, k) <= 2e6``, else SCIP.
 
-        Returns a :class:`~usecases.portfolio.baselines.BaselineSolution` (``selected``,
+        Returns a :class:`~hybrid_workbench.usecases.portfolio.baselines.BaselineSolution` (``selected``,
         ``objective``, ``bound``, ``status``, ``proof``).
         """
-        from usecases.portfolio.baselines import ENUMERATION_LIMIT, enumerate_best, scip_best
+        from hybrid_workbench.usecases.portfolio.baselines import ENUMERATION_LIMIT, enumerate_best, scip_best
 
         if method not in ("auto", "enumeration", "scip"):
             raise InstanceError(f"unknown baseline method {method!r}; use auto, enumeration, scip")
@@ -208,6 +208,6 @@ class Portfolio(UseCase):
         """The certified optimum where enumeration is cheap (``C(n, k) <= 2e5``)."""
         if math.comb(instance.n, instance.k) > 200_000:
             return None
-        from usecases.portfolio.baselines import enumerate_best
+        from hybrid_workbench.usecases.portfolio.baselines import enumerate_best
 
         return enumerate_best(instance).objective

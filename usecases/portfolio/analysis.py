@@ -11,7 +11,7 @@ maximum drawdown, and average one-way turnover ``sum_i |w_target - w_drifted| / 
 rebalance (the initial purchase excluded).
 
 Examples:
-    >>> from usecases.portfolio.market import factor_market, simulate_prices
+    >>> from hybrid_workbench.usecases.portfolio.market import factor_market, simulate_prices
     >>> prices = simulate_prices(factor_market(seed=0, size=6), days=80, seed=1)
     >>> bt = backtest(prices, {"equal": equal_weight}, k=2, window=40, hold=20)
     >>> list(bt.metrics.index), bt.returns.shape
@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.errors import InstanceError
-from usecases.portfolio.instance import PortfolioInstance
+from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance
 
 __all__ = ["BacktestResult", "backtest", "equal_weight", "markowitz_strategy",
            "selection_strategy", "performance", "plot_frontier", "plot_backtest"]
@@ -43,7 +43,7 @@ def equal_weight(instance: PortfolioInstance) -> np.ndarray:
 
 def markowitz_strategy(instance: PortfolioInstance) -> np.ndarray:
     """Continuous long-only Markowitz weights at the instance's risk aversion (cvxpy)."""
-    from usecases.portfolio.baselines import markowitz
+    from hybrid_workbench.usecases.portfolio.baselines import markowitz
 
     return markowitz(instance)
 
@@ -52,7 +52,7 @@ def selection_strategy(backend: str | None = None, options: Mapping[str, Any] | 
                        seed: int = 0) -> Strategy:
     """Equal weights on the ``k`` assets chosen by ``backend`` (None: the exact baseline)."""
     def choose(instance: PortfolioInstance) -> np.ndarray:
-        from usecases.portfolio import Portfolio
+        from hybrid_workbench.usecases.portfolio import Portfolio
 
         pf = Portfolio()
         if backend is None:
@@ -115,7 +115,7 @@ def backtest(prices: Any, strategies: Mapping[str, Strategy], *, k: int,
     """
     import pandas as pd
 
-    from usecases.portfolio.estimators import estimate
+    from hybrid_workbench.usecases.portfolio.estimators import estimate
 
     if prices.isna().to_numpy().any():
         raise InstanceError("prices contain NaN; fill or drop them before backtesting")
@@ -181,7 +181,7 @@ def plot_frontier(instance: PortfolioInstance, frontier: Mapping[str, np.ndarray
     """Efficient frontier, single assets, and portfolios (asset lists or weight vectors)."""
     import matplotlib.pyplot as plt
 
-    from usecases.portfolio.baselines import efficient_frontier
+    from hybrid_workbench.usecases.portfolio.baselines import efficient_frontier
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5))

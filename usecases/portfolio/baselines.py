@@ -16,8 +16,8 @@
   ``max mu.w - lambda w' Sigma w, sum w = 1, w >= 0`` with cvxpy (Clarabel).
 
 Examples:
-    >>> from usecases.portfolio.market import factor_market
-    >>> from usecases.portfolio.instance import PortfolioInstance
+    >>> from hybrid_workbench.usecases.portfolio.market import factor_market
+    >>> from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance
     >>> m = factor_market(seed=0, size=8)
     >>> inst = PortfolioInstance("m8", m.assets, m.mu, m.sigma, k=3)
     >>> best = enumerate_best(inst)
@@ -35,9 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from hybrid._optional import require
-from hybrid.errors import InstanceError, SolverError
-from usecases.portfolio.instance import PortfolioInstance
+from hybrid_workbench._optional import require
+from hybrid_workbench.errors import InstanceError, SolverError
+from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance
 
 __all__ = ["BaselineSolution", "enumerate_best", "scip_best", "markowitz",
            "efficient_frontier", "ENUMERATION_LIMIT"]

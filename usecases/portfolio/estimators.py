@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from hybrid.errors import InstanceError
+from hybrid_workbench.errors import InstanceError
 
 __all__ = ["Estimate", "estimate", "log_returns", "infer_periods_per_year", "ESTIMATORS"]
 
@@ -121,7 +121,7 @@ def estimate(prices: Any, estimator: Estimator | str = "sample",
     if name == "sample":
         cov = np.atleast_2d(np.cov(r, rowvar=False, ddof=1))
     else:
-        from hybrid._optional import require
+        from hybrid_workbench._optional import require
 
         covariance = require("sklearn.covariance", extra="ml", purpose="Ledoit-Wolf shrinkage")
         lw = covariance.LedoitWolf().fit(r)

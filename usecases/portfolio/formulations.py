@@ -56,7 +56,7 @@ with ``rho`` the correlation matrix of ``Sigma``. ``gamma`` is made sufficient b
 argument (:func:`count_penalty` on the profit, correlation and balance terms).
 
 Examples:
-    >>> from usecases.portfolio.instance import PortfolioInstance
+    >>> from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance
     >>> inst = PortfolioInstance.from_dict({"assets": ["A", "B", "C"], "mu": [0.08, 0.10, 0.07],
     ...     "sigma": [[0.04, 0.01, 0.0], [0.01, 0.09, 0.02], [0.0, 0.02, 0.05]], "k": 2})
     >>> bqm, p = cardinality_bqm(inst)
@@ -73,8 +73,8 @@ from typing import Any
 import dimod
 import numpy as np
 
-from hybrid.errors import InstanceError
-from usecases.portfolio.instance import PortfolioInstance
+from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance
 
 __all__ = ["count_penalty", "cardinality_penalty", "cardinality_objective", "cardinality_bqm", "cardinality_cqm",
            "lots_cqm", "lots_bqm", "lots_penalty", "longshort_bqm", "longshort_sides",

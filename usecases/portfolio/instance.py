@@ -18,10 +18,10 @@ Formats read by :func:`load_instance`:
 * **CSV of prices**: a date column then one column per asset; ``k`` and
   ``risk_aversion`` (and ``estimator``: ``sample`` or ``ledoit-wolf``) come as
   parameters; ``mu`` and ``sigma`` are estimated from log returns
-  (:mod:`usecases.portfolio.estimators`).
+  (:mod:`hybrid_workbench.usecases.portfolio.estimators`).
 
-Every check runs before any heavy work and raises :class:`~hybrid.errors.InstanceError`
-(or :class:`~hybrid.errors.InstanceFormatError` naming the file, line or field).
+Every check runs before any heavy work and raises :class:`~hybrid_workbench.errors.InstanceError`
+(or :class:`~hybrid_workbench.errors.InstanceFormatError` naming the file, line or field).
 
 Examples:
     >>> inst = PortfolioInstance.from_dict({"assets": ["A", "B", "C"], "mu": [0.08, 0.10, 0.07],
@@ -32,7 +32,7 @@ Examples:
     >>> PortfolioInstance.from_dict({"assets": ["A"], "mu": [0.1], "sigma": [[0.01]], "k": 2})
     Traceback (most recent call last):
     ...
-    hybrid.errors.InstanceError: <dict>: k = 2 is out of range; choose 1 <= k <= 1 (the number of assets)
+    hybrid_workbench.errors.InstanceError: <dict>: k = 2 is out of range; choose 1 <= k <= 1 (the number of assets)
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.usecase import read_json_file
-from hybrid.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.usecase import read_json_file
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
 
 __all__ = ["PortfolioInstance", "load_instance", "validate_model", "PSD_TOLERANCE"]
 
@@ -240,7 +240,7 @@ def load_instance(source: str | Path, **params: Any) -> PortfolioInstance:
         raise InstanceError(f"{path}: no such file; give a JSON instance, a CSV of prices, or "
                             "generate:size=20,seed=1")
     if path.suffix.lower() in (".csv", ".txt"):
-        from usecases.portfolio.prices import instance_from_csv
+        from hybrid_workbench.usecases.portfolio.prices import instance_from_csv
 
         return instance_from_csv(path, **params)
     data = read_json_file(path)

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.errors import InstanceError
+from hybrid_workbench.errors import InstanceError
 
 __all__ = ["FactorMarket", "factor_market", "simulate_prices", "TRADING_DAYS"]
 

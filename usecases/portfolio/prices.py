@@ -15,7 +15,7 @@ Examples:
     >>> read_prices(io.StringIO("date,A\\n2024-01-02,1\\n2024-01-03,\\n2024-01-04,2\\n"), source="demo.csv")
     Traceback (most recent call last):
     ...
-    hybrid.errors.InstanceFormatError: demo.csv, line 3, column 'A': missing price; fill or drop the row
+    hybrid_workbench.errors.InstanceFormatError: demo.csv, line 3, column 'A': missing price; fill or drop the row
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import math
 from pathlib import Path
 from typing import Any, TextIO
 
-from hybrid.errors import InstanceError, InstanceFormatError
-from usecases.portfolio.instance import PortfolioInstance
+from hybrid_workbench.errors import InstanceError, InstanceFormatError
+from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance
 
 __all__ = ["read_prices", "instance_from_prices", "instance_from_csv", "PRICE_PARAMS"]
 
@@ -117,7 +117,7 @@ def instance_from_prices(prices: Any, *, k: int | None = None, risk_aversion: fl
                          estimator: str = "sample", periods_per_year: int | None = None,
                          name: str = "prices", source: str = "<prices>") -> PortfolioInstance:
     """An instance whose ``mu``/``sigma`` are estimated from ``prices`` (dates x assets)."""
-    from usecases.portfolio.estimators import estimate
+    from hybrid_workbench.usecases.portfolio.estimators import estimate
 
     if k is None:
         raise InstanceError(f"{source}: a price file needs k (the number of assets to select); "

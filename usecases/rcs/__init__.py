@@ -4,10 +4,10 @@ Google's 2019 "quantum supremacy" experiment sampled 53-qubit random circuits an
 the samples with the linear cross-entropy benchmark, ``F_XEB = 2**n <p(x)> - 1`` (about
 0.002 on the device); the classical side of the argument is how hard it is to simulate
 the same circuits. This use case builds those circuits at simulator sizes
-(:mod:`usecases.rcs.circuits`), samples them on any gate-model backend, and scores the
-samples against the ideal probabilities (:mod:`usecases.rcs.xeb`); the noise decay of
+(:mod:`hybrid_workbench.usecases.rcs.circuits`), samples them on any gate-model backend, and scores the
+samples against the ideal probabilities (:mod:`hybrid_workbench.usecases.rcs.xeb`); the noise decay of
 ``F_XEB`` against the digital error model and a quantum random-number mode
-(:mod:`usecases.rcs.qrng`) live in :mod:`usecases.rcs.experiments`.
+(:mod:`hybrid_workbench.usecases.rcs.qrng`) live in :mod:`hybrid_workbench.usecases.rcs.experiments`.
 
 Flow: ``formulate`` gives the measured circuit; ``interpret`` keeps the backend's counts;
 ``evaluate`` recomputes the ideal probabilities from the instance (Qiskit ``Statevector``)
@@ -33,24 +33,24 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.errors import InstanceError, SolverError
-from hybrid.result import Result
-from hybrid.usecase import Evaluation, Formulation, UseCase
-from usecases.rcs.circuits import (
+from hybrid_workbench.errors import InstanceError, SolverError
+from hybrid_workbench.result import Result
+from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.usecases.rcs.circuits import (
     PATTERN,
     RCSInstance,
     build_circuit,
     count_gates,
     load_instance,
 )
-from usecases.rcs.xeb import counts_to_arrays, linear_xeb
+from hybrid_workbench.usecases.rcs.xeb import counts_to_arrays, linear_xeb
 
 __all__ = ["RCS", "RCSInstance", "ideal_probabilities_of"]
 
 
 @lru_cache(maxsize=8)
 def _probs(instance: RCSInstance) -> np.ndarray:
-    from usecases.rcs.xeb import ideal_probabilities
+    from hybrid_workbench.usecases.rcs.xeb import ideal_probabilities
 
     probs = ideal_probabilities(build_circuit(instance, measure=False))
     probs.setflags(write=False)

@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from usecases.rcs.circuits import RCSInstance, build_circuit, count_gates
-from usecases.rcs.qrng import qrng_report
-from usecases.rcs.xeb import (
+from hybrid_workbench.usecases.rcs.circuits import RCSInstance, build_circuit, count_gates
+from hybrid_workbench.usecases.rcs.qrng import qrng_report
+from hybrid_workbench.usecases.rcs.xeb import (
     depolarizing_noise_model,
     digital_error_model,
     exact_noisy_probabilities,
@@ -85,13 +85,13 @@ def random_bits(instance: RCSInstance, shots: int = 2000, seed: int = 0,
                 kind: str = "statevector") -> dict[str, Any]:
     """Random bits from ``shots`` samples of the instance's circuit, with NIST tests.
 
-    Samples come from the Aer ``SamplerV2`` of :func:`backends.aer.make_primitives` (the
+    Samples come from the Aer ``SamplerV2`` of :func:`hybrid_workbench.backends.aer.make_primitives` (the
     gate-model backends' primitives), which keeps the shot order (``get_bitstrings``).
 
     Returns:
-        :func:`~usecases.rcs.qrng.qrng_report` plus ``xeb`` of the same samples.
+        :func:`~hybrid_workbench.usecases.rcs.qrng.qrng_report` plus ``xeb`` of the same samples.
     """
-    from backends.aer import make_primitives
+    from hybrid_workbench.backends.aer import make_primitives
 
     sampler, _, pm = make_primitives(kind, seed=seed)
     qc = build_circuit(instance)

@@ -120,7 +120,7 @@ def digital_error_model(gates: Mapping[str, int], p1: float, p2: float,
     """Predicted XEB fidelity ``Π (1 - e)``: Pauli error rates ``3 p1 / 4``, ``15 p2 / 16``.
 
     Args:
-        gates: ``{'single_qubit': n1, 'two_qubit': n2}`` (:func:`~usecases.rcs.circuits.count_gates`).
+        gates: ``{'single_qubit': n1, 'two_qubit': n2}`` (:func:`~hybrid_workbench.usecases.rcs.circuits.count_gates`).
         p1, p2: depolarising parameters of the single- and two-qubit channels.
         readout: bit-flip probability per measured qubit (``num_qubits`` of them).
     """
