@@ -33,7 +33,7 @@ import yaml
 
 from hybrid_workbench.errors import OptionsError
 
-__all__ = ["BackendOptions", "parse_option_strings"]
+__all__ = ["BackendOptions", "describe_options", "parse_option_strings"]
 
 
 def parse_option_strings(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -182,3 +182,54 @@ class BackendOptions:
 
     def has(self, name: str) -> bool:
         return name in self.field_names()
+
+
+def describe_options(options_cls: type[BackendOptions]) -> list[dict[str, Any]]:
+    """Each option's name, type, default and one-line help (from the ``Attributes:`` section).
+
+    Examples:
+        >>> @dataclasses.dataclass(frozen=True)
+        ... class Opts(BackendOptions):
+        ...     '''Options.
+        ...
+        ...     Attributes:
+        ...         num_reads: independent runs.
+        ...     '''
+        ...     num_reads: int = 10
+        >>> describe_options(Opts)
+        [{'name': 'num_reads', 'type': 'int', 'default': 10, 'help': 'independent runs.'}]
+    """
+    helps = _attribute_help(options_cls)
+    hints = typing.get_type_hints(options_cls)
+    out = []
+    for f in dataclasses.fields(options_cls):
+        tp = hints.get(f.name, f.type)
+        default = f.default if f.default is not dataclasses.MISSING else None
+        name_of_type = getattr(tp, "__name__", None) if isinstance(tp, type) else None
+        out.append({"name": f.name, "type": name_of_type or str(tp).replace("typing.", ""),
+                    "default": default, "help": helps.get(f.name, "")})
+    return out
+
+
+def _attribute_help(cls: type) -> dict[str, str]:
+    """``{name: text}`` from Google-style ``Attributes:`` sections along the class's MRO."""
+    import inspect
+    import re
+
+    out: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        doc = inspect.getdoc(klass) or ""
+        if "Attributes:" not in doc:
+            continue
+        section = doc.split("Attributes:", 1)[1]
+        current = None
+        for line in section.splitlines()[1:]:
+            if line and not line.startswith(" "):
+                break  # next section
+            m = re.match(r"^ {4}(\w+)(?: \([^)]*\))?: ?(.*)$", line)
+            if m:
+                current = m.group(1)
+                out[current] = m.group(2).strip()
+            elif current and line.strip():
+                out[current] += " " + line.strip()
+    return out

@@ -1,7 +1,13 @@
 """The ``hybrid`` command line (typer + rich).
 
-Commands: ``backends``, ``usecases``, ``solve`` (and more from the batch/benchmark
-modules). Every error exits non-zero with one clear line on stderr.
+Commands: ``backends``, ``usecases``, ``solve``, ``compare`` (and more from the batch and
+benchmark modules).
+
+Exit codes: 0 on success; 2 for usage and input errors (click's own usage message, or one
+line naming the file, field or flag, what was wrong and what would be right); 1 for a run
+that failed. Errors are one line on stderr, and also one JSON object on stdout when
+``--json`` was given. Warnings the workbench raises on purpose (a limit a backend cannot
+honour, a repaired sample) print as one ``warning:`` line on stderr.
 """
 
 from __future__ import annotations
@@ -15,9 +21,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hybrid_workbench.errors import WorkbenchError
+from hybrid_workbench.errors import SolverError, WorkbenchError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Quantum-classical hybrid workbench: one problem, every backend.")
 console = Console()
 err_console = Console(stderr=True)
@@ -31,16 +37,42 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def _version_callback(value: bool) -> None:
+    if value:
+        import importlib.metadata
+
+        try:
+            version = importlib.metadata.version("hybrid-workbench")
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - not installed
+            version = "unknown"
+        console.print(f"hybrid-workbench {version}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: Annotated[Optional[bool], typer.Option(
+        "--version", callback=_version_callback, is_eager=True,
+        help="print the version and exit")] = None) -> None:
+    """Quantum-classical hybrid workbench: one problem, every backend."""
+
+
 def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, default=str) + "\n")
     sys.stdout.flush()
 
 
 @app.command("backends")
-def backends_cmd(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
-    """List registered backends: model types, availability here, install hint."""
-    from hybrid_workbench.registry import all_backends, broken_backends
+def backends_cmd(
+    name: Annotated[Optional[str], typer.Argument(
+        help="a backend name: show its options (types, defaults, help)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """List registered backends (model types, availability, install hint), or one backend's options."""
+    from hybrid_workbench.registry import all_backends, broken_backends, get_backend
 
+    if name is not None:
+        _backend_detail(get_backend(name), as_json)
+        return
     rows = []
     for name, backend in all_backends().items():
         avail = backend.available()
@@ -69,6 +101,37 @@ def backends_cmd(as_json: Annotated[bool, typer.Option("--json", help="print JSO
                       "[green]yes[/]" if r["available"] else "[red]no[/]",
                       r["version"] if r["available"] else (r["reason"] or ""),
                       r["install_hint"] or "")
+    console.print(table)
+
+
+def _backend_detail(backend: Any, as_json: bool) -> None:
+    from hybrid_workbench.options import describe_options
+
+    caps = backend.capabilities()
+    avail = backend.available()
+    data = {"name": backend.name, "description": backend.description,
+            "model_types": list(caps.model_kinds), "device": caps.device,
+            "available": avail is True, "reason": None if avail is True else avail,
+            "install_hint": None if avail is True else backend.install_hint(),
+            "time_limit": caps.time_limit, "anytime": caps.anytime, "exact": caps.exact,
+            "max_variables": caps.max_variables,
+            "options": describe_options(backend.Options)}
+    if as_json:
+        emit_json(data)
+        return
+    console.print(f"[bold]{backend.name}[/]: {backend.description}", highlight=False)
+    limit = ("spends a time limit (anytime)" if caps.anytime else
+             "honours a time limit" if caps.time_limit else "runs to completion (no time limit)")
+    console.print(f"models: {', '.join(caps.model_kinds)}; device: {caps.device}; {limit}"
+                  + ("" if avail is True else f"; not available here: {avail}"), highlight=False)
+    table = Table(title=f"options of {backend.name} (set with -o key=value)")
+    for col in ("option", "type", "default", "help"):
+        table.add_column(col)
+    from rich.markup import escape
+
+    for row in data["options"]:
+        table.add_row(row["name"], escape(row["type"]), escape(repr(row["default"])),
+                      escape(row["help"].replace("``", "")))
     console.print(table)
 
 
@@ -111,16 +174,17 @@ def solve_cmd(
     from hybrid_workbench.options import parse_option_strings
     from hybrid_workbench.registry import get_backend, get_usecase
 
+    from hybrid_workbench.backend import check_seed
+
     uc = get_usecase(usecase)
     be = get_backend(backend)
-    opts = parse_option_strings(option or [])
-    form_opts = parse_option_strings(formulation or [])
-    be.make_options(opts, time_limit)  # fail on bad options before loading anything
+    if seed is not None:
+        check_seed(seed, "--seed")
+    # Validated once, here, before anything is loaded; the typed options are carried forward.
+    opts = be.make_options(parse_option_strings(option or []), time_limit)
+    form_opts = _formulation_options(uc, parse_option_strings(formulation or []))
     inst = uc.open(instance, **parse_option_strings(param or []))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        outcome = uc.solve(inst, be, seed=seed, options=opts, time_limit=time_limit,
-                           formulation_options=form_opts)
+    outcome = uc.solve(inst, be, seed=seed, options=opts, formulation_options=form_opts)
     data = outcome.to_dict()
     if as_json:
         emit_json(data)
@@ -135,6 +199,12 @@ def solve_cmd(
         if not isinstance(value, (dict, list)):
             table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
     console.print(table)
+
+
+def _formulation_options(uc: Any, values: dict[str, Any]) -> Any:
+    """The use case's typed formulation options where it declares them, else the mapping."""
+    make = getattr(uc, "make_formulation_options", None)
+    return make(values) if make is not None else values
 
 
 @app.command("compare")
@@ -159,9 +229,7 @@ def compare_cmd(
     rows = []
     for be in chosen:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out = uc.solve(inst, be, seed=seed, time_limit=time_limit).to_dict()
+            out = uc.solve(inst, be, seed=seed, time_limit=time_limit).to_dict()
             rows.append({k: out[k] for k in ("backend", "objective", "feasible", "energy",
                                               "status", "wall_s")})
         except WorkbenchError as exc:
@@ -199,28 +267,41 @@ def _register_extensions() -> None:
                 raise
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: runs the app, turning errors into one line."""
-    _register_extensions()
-    try:
-        app(args=argv, standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except WorkbenchError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        err_console.print("[bold red]error:[/] interrupted", highlight=False)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors and anything unexpected: one line
-        import click
+def exit_code(exc: BaseException) -> int:
+    """2 for usage and input errors, 1 for a run that failed."""
+    return 1 if isinstance(exc, SolverError) else 2
 
-        if isinstance(exc, click.exceptions.ClickException):
-            err_console.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False,
-                              soft_wrap=True)
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False,
-                          soft_wrap=True)
-        sys.exit(1)
+
+def _show_warning(message: Any, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """Warnings as one short line on stderr (no file names, no source lines)."""
+    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def _report(message: str, code: int, as_json: bool) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    if as_json:
+        emit_json({"error": message, "exit_code": code})
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: runs the app, turning errors into one line and an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in args
+    _register_extensions()
+    warnings.showwarning = _show_warning
+    try:
+        # Standalone mode: click prints its own usage message and exits 2 on usage errors.
+        app(args=args, prog_name="hybrid", standalone_mode=True)
+    except SystemExit:
+        raise
+    except WorkbenchError as exc:
+        _report(str(exc), exit_code(exc), as_json)
+    except KeyboardInterrupt:
+        _report("interrupted", 130, as_json)
+    except MemoryError:
+        _report("out of memory; try a smaller instance or a backend with a lower memory need",
+                1, as_json)
+    except Exception as exc:  # a bug, not a user error: say so in one line
+        _report(f"internal error, please report it: {exc}", 1, as_json)
