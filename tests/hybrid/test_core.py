@@ -214,3 +214,20 @@ def test_sampler_backends_are_dimod_samplers_whenever_dimod_is_imported() -> Non
     composite = dimod.TrackingComposite(hw.get_backend("dwave-sa"))
     ss = composite.sample_ising({}, {("a", "b"): -1.0}, num_reads=2, seed=1)
     assert ss.first.energy == -1.0
+
+
+def test_every_package_folder_is_listed_for_the_wheel() -> None:
+    """The mapped layout needs an explicit package list; a new subpackage must join it."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())
+                 ["tool"]["setuptools"]["packages"])
+    prefix = {"hybrid": "hybrid_workbench", "backends": "hybrid_workbench.backends",
+              "usecases": "hybrid_workbench.usecases"}
+    found = set()
+    for folder, package in prefix.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder).parts
+            found.add(".".join((package, *rel)))
+    assert found == listed, (f"missing from pyproject: {sorted(found - listed)}; "
+                             f"listed but absent: {sorted(listed - found)}")
