@@ -60,8 +60,10 @@ def test_errors_are_one_line_and_nonzero(cli, args, needle) -> None:
 
 def test_exact_refuses_g22_fast(cli, gset_dir) -> None:
     out = cli("solve", "maxcut", "G22", "--backend", "exact", "--json")
-    assert out.returncode != 0 and out.stdout == ""
+    assert out.returncode == 2
     assert "2000" in out.stderr and "cpsat" in out.stderr and "dwave-sa" in out.stderr
+    data = json.loads(out.stdout)  # with --json, the error is one JSON object on stdout too
+    assert data["exit_code"] == 2 and "2000" in data["error"]
 
 
 def test_malformed_file_error_names_line(cli, tmp_path) -> None:
@@ -82,3 +84,64 @@ def test_oversized_instance_is_refused_before_the_model_is_built(gset_dir) -> No
             "except SystemExit as e:\n    print('exit', e.code, 'dimod' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "exit 2 False", (out.stdout, out.stderr)
+
+
+EXCEPTION_NAMES = ("Error:", "Exception", "Traceback", "ValueError", "TypeError", "KeyError",
+                   "OverflowError", "UnicodeDecodeError", "FileNotFoundError")
+
+
+@pytest.mark.parametrize(("args", "code", "needle"), [
+    (["solve", "maxcut"], 2, "Missing argument"),
+    (["solve", "maxcut", "G1"], 2, "Missing option"),
+    (["frobnicate"], 2, "No such command"),
+    (["solve", "maxcut", "G1", "-b", "dwave-tabu", "--time-limit", "nan"], 2,
+     "finite positive number of seconds"),
+    (["solve", "maxcut", "G1", "-b", "dwave-tabu", "--time-limit", "inf"], 2,
+     "finite positive number of seconds"),
+    (["solve", "maxcut", "G1", "-b", "dwave-tabu", "--time-limit", "-1"], 2,
+     "finite positive number of seconds"),
+    (["solve", "maxcut", "G1", "-b", "dwave-sa", "--seed", "99999999999999999999"], 2,
+     "--seed must be an integer from 0 to 4294967295"),
+    (["solve", "maxcut", "G1", "-b", "dwave-sa", "--seed", "-3"], 2,
+     "--seed must be an integer from 0 to 4294967295"),
+    (["solve", "maxcut", "G1", "-b", "dwave-sa", "-o", "num_reads"], 2, "key=value"),
+    (["backends", "no-such-backend"], 2, "no backend named"),
+])
+def test_cli_failures_exit_with_the_documented_code(cli, args, code, needle) -> None:
+    out = cli(*args)
+    assert out.returncode == code, (out.returncode, out.stderr)
+    assert needle in out.stderr, out.stderr
+    assert not any(name in out.stderr for name in EXCEPTION_NAMES), out.stderr
+
+
+def test_failures_print_one_json_object_with_json(cli) -> None:
+    out = cli("solve", "maxcut", "G1", "-b", "dwave-sa", "--seed", "-3", "--json")
+    assert out.returncode == 2
+    assert json.loads(out.stdout) == {
+        "error": "--seed must be an integer from 0 to 4294967295, got -3", "exit_code": 2}
+
+
+def test_version_and_backend_options(cli) -> None:
+    out = cli("--version")
+    assert out.returncode == 0 and out.stdout.startswith("hybrid-workbench ")
+    out = cli("backends", "dwave-tabu", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    options = {o["name"]: o for o in data["options"]}
+    assert options["num_reads"]["type"] == "int" and options["num_reads"]["default"] == 4
+    assert options["num_reads"]["help"] and data["time_limit"] is True
+
+
+def test_a_failed_run_exits_1() -> None:
+    """A solver that fails on a model it accepted is a failed run (1), not a usage error (2)."""
+    import subprocess
+    import sys
+
+    code = ("from hybrid_workbench.cli import main\n"
+            "from hybrid_workbench.backends import dwave\n"
+            "from hybrid_workbench.errors import SolverError\n"
+            "def broken(self, *a, **k):\n    raise SolverError('the solver gave up')\n"
+            "dwave.DWaveSABackend._solve = broken\n"
+            "main(['solve', 'maxcut', 'generate:size=6,seed=1', '-b', 'dwave-sa'])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 1 and "the solver gave up" in out.stderr, out.stderr
