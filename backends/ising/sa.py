@@ -9,13 +9,13 @@ every replica advanced together. Two kernels compute the same dynamics:
   sparse (or dense) row-block product, one vector of Metropolis tests. This is the
   checkerboard update of GPU annealers; on dense models each class is a single spin, so it
   pays only on sparse ones;
-* ``compiled`` (CPU): a numba kernel (:mod:`hybrid_workbench.backends.gpu.kernels`) sweeping spins in order
+* ``compiled`` (CPU): a numba kernel (:mod:`hybrid_workbench.backends.ising.sa_kernels`) sweeping spins in order
   with incremental local fields, replicas spread over CPU threads.
 
 ``kernel="auto"`` takes ``vectorized`` on a GPU and ``compiled`` on the CPU when numba is
 installed. Both draw their randomness from the seed, per replica, so runs of a fixed
 schedule repeat exactly. With ``fill_time_limit=True``, one schedule fills the time limit
-(:class:`~hybrid_workbench.backends.gpu.ising.TimeFill`): a fixed budget is best spent on one slow anneal,
+(:class:`~hybrid_workbench.backends.ising.model.TimeFill`): a fixed budget is best spent on one slow anneal,
 and a fixed schedule cut by the limit would end hot.
 The default ``beta_range``: cold enough that all the spins with the weakest bias together
 flip with probability 1/100 on the last sweep (dwave-samplers' rule, so the cold end
@@ -48,8 +48,9 @@ from hybrid_workbench._optional import lazy_module
 dimod = lazy_module("dimod")
 import numpy as np
 
-from hybrid_workbench.backends.gpu import arrays, kernels
-from hybrid_workbench.backends.gpu.ising import IsingArrays, TimeFill, check_fill, energies, samples_to_vartype
+from hybrid_workbench import arrays
+from hybrid_workbench.backends.ising import sa_kernels as kernels
+from hybrid_workbench.backends.ising.model import IsingArrays, TimeFill, check_fill, energies, samples_to_vartype
 from hybrid_workbench.backend import SamplerBackend
 from hybrid_workbench.errors import BackendUnavailableError, OptionsError
 from hybrid_workbench.deadline import Deadline

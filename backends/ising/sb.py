@@ -13,7 +13,7 @@ the minus sign.) The heated variants ``hbsb``/``hdsb`` add ``heat * dt * y`` to 
 update (Kanao & Goto, Commun. Phys. 5, 153, 2022). All replicas advance together: one
 matrix-matrix product ``J @ X`` per step, in float32, with ``J`` dense or CSR (SciPy or
 ``cupyx``). On the CPU with numba installed (``kernel="auto"``), compiled kernels
-(:mod:`hybrid_workbench.backends.gpu.sb_kernels`) replace that array code: dSB on dense couplings that all
+(:mod:`hybrid_workbench.backends.ising.sb_kernels`) replace that array code: dSB on dense couplings that all
 share one magnitude (+-1 complete graphs, unweighted G-set) uses an exact bit-packed
 product (XOR + popcount), sparse models (every variant) a fused CSR step; dense models with
 several coupling magnitudes, and bSB on dense ones, keep the float32 GEMM.
@@ -41,7 +41,7 @@ Automatic defaults, no hand tuning (written here because no library offers them)
   machine's speed, so only fixed schedules repeat exactly for a seed.
 
 The final answer of each replica is ``sign(x)``, polished (``polish=True``) by a batched
-steepest 1-flip descent (:func:`~hybrid_workbench.backends.gpu.ising.greedy_descent`); ``info`` says so.
+steepest 1-flip descent (:func:`~hybrid_workbench.backends.ising.model.greedy_descent`); ``info`` says so.
 
 Examples:
     >>> import dimod
@@ -63,8 +63,9 @@ from hybrid_workbench._optional import lazy_module
 dimod = lazy_module("dimod")
 import numpy as np
 
-from hybrid_workbench.backends.gpu import arrays, kernels
-from hybrid_workbench.backends.gpu.ising import (
+from hybrid_workbench import arrays
+from hybrid_workbench.backends.ising import sa_kernels as kernels
+from hybrid_workbench.backends.ising.model import (
     IsingArrays,
     TimeFill,
     check_fill,
@@ -173,7 +174,7 @@ def _stepper(ctx: arrays.ArrayContext, Jd: Any, bits: Any, X: Any, Y: Any, compi
     """
     xp = ctx.xp
     if compiled:
-        from hybrid_workbench.backends.gpu import sb_kernels
+        from hybrid_workbench.backends.ising import sb_kernels
     if compiled and not dense and bits is None:
         indptr = np.ascontiguousarray(Jd.indptr, dtype=np.int64)
         indices = np.ascontiguousarray(Jd.indices, dtype=np.int64)
@@ -222,7 +223,7 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
 
     ``options.time_limit`` counts from ``started`` (a ``time.perf_counter()`` reading; now
     when None). With ``fill_time_limit`` the schedule fills the time left
-    (:class:`~hybrid_workbench.backends.gpu.ising.TimeFill`): the first chunks run with the pump still near
+    (:class:`~hybrid_workbench.backends.ising.model.TimeFill`): the first chunks run with the pump still near
     zero, the measured step rate sets the number of steps, and the pump then rises to ``a0``
     by the deadline.
 
@@ -234,7 +235,7 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
     n, R = J.shape[0], options.num_replicas
     discrete = options.variant in ("dsb", "hdsb")
     if compiled:
-        from hybrid_workbench.backends.gpu import sb_kernels  # imports numba
+        from hybrid_workbench.backends.ising import sb_kernels  # imports numba
     if compiled and not dense:
         Jd = J.astype(np.float32)  # host CSR, read by the compiled kernel
     else:

@@ -23,7 +23,7 @@ region per chunk: sparse steps are too short to pay for a region each. A spin wh
 position is exactly 0 counts as +1 here (``x >= 0``), as in the final readout.
 
 numba is optional (the ``fast`` extra) and imported by this module, which ``sb`` imports
-only when :func:`hybrid_workbench.backends.gpu.kernels.available` says numba is there; the kernels compile
+only when :func:`hybrid_workbench.backends.ising.sa_kernels.available` says numba is there; the kernels compile
 on first use and are cached on disk.
 
 Examples:
@@ -46,9 +46,9 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-from hybrid_workbench.backends.gpu.kernels import prefer_workqueue
+from hybrid_workbench.backends.ising.sa_kernels import prefer_workqueue
 
-prefer_workqueue()  # see hybrid_workbench.backends.gpu.kernels: OpenMP barriers collapse on a shared CPU
+prefer_workqueue()  # see hybrid_workbench.backends.ising.sa_kernels: OpenMP barriers collapse on a shared CPU
 
 __all__ = ["BitCouplings", "CSRBlocks", "pack_couplings", "pack_signs", "bits_product", "run_bits"]
 

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import hybrid_workbench as hw
-from hybrid_workbench.backends.gpu import arrays, kernels
-from hybrid_workbench.backends.gpu.ising import IsingArrays
-from hybrid_workbench.backends.gpu.sa import GPUSAOptions, beta_ends, beta_schedule, colour_classes, sweep_betas
+from hybrid_workbench import arrays
+from hybrid_workbench.backends.ising import sa_kernels as kernels
+from hybrid_workbench.backends.ising.model import IsingArrays
+from hybrid_workbench.backends.ising.sa import GPUSAOptions, beta_ends, beta_schedule, colour_classes, sweep_betas
 from hybrid_workbench.errors import BackendUnavailableError, OptionsError
 from hybrid_workbench.testing import brute_force_bqm, random_bqm
 from hybrid_workbench.usecases.maxcut import maxcut_bqm

@@ -8,9 +8,9 @@ import pytest
 import scipy.sparse
 
 import hybrid_workbench as hw
-from hybrid_workbench.backends.gpu import arrays
-from hybrid_workbench.backends.gpu.ising import IsingArrays, energies, greedy_descent, spectral_radius
-from hybrid_workbench.backends.gpu.sb import SBBackend
+from hybrid_workbench import arrays
+from hybrid_workbench.backends.ising.model import IsingArrays, energies, greedy_descent, spectral_radius
+from hybrid_workbench.backends.ising.sb import SBBackend
 from hybrid_workbench.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError
 from hybrid_workbench.testing import brute_force_bqm, random_bqm
 from hybrid_workbench.usecases.maxcut import maxcut_bqm

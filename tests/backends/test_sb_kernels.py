@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse
 
 import hybrid_workbench as hw
-from hybrid_workbench.backends.gpu import kernels
+from hybrid_workbench.backends.ising import sa_kernels as kernels
 from hybrid_workbench.errors import OptionsError
 from hybrid_workbench.testing import brute_force_bqm, random_bqm
 from hybrid_workbench.usecases.maxcut import maxcut_bqm
@@ -29,7 +29,7 @@ def symmetric(n: int, values: list[float], density: float, seed: int) -> scipy.s
 @pytest.mark.parametrize("values, density", [([-1.0, 1.0], 1.0), ([-1.0, 0.0, 1.0], 1.0),
                                              ([-0.5, 0.5], 0.1), ([2.5], 0.5)])
 def test_bit_product_equals_float_product(n: int, values: list[float], density: float) -> None:
-    from hybrid_workbench.backends.gpu import sb_kernels
+    from hybrid_workbench.backends.ising import sb_kernels
 
     J = symmetric(n, values, density, seed=n)
     if J.nnz == 0:
@@ -47,7 +47,7 @@ def test_bit_product_equals_float_product(n: int, values: list[float], density: 
 
 
 def test_two_magnitudes_are_not_packed() -> None:
-    from hybrid_workbench.backends.gpu import sb_kernels
+    from hybrid_workbench.backends.ising import sb_kernels
 
     assert sb_kernels.pack_couplings(symmetric(40, [-1.0, 2.0], 1.0, seed=0)) is None
     assert sb_kernels.pack_couplings(scipy.sparse.csr_matrix((5, 5))) is None
@@ -104,7 +104,7 @@ def reference_steps(J: scipy.sparse.csr_matrix, X: np.ndarray, Y: np.ndarray, di
 
 @pytest.mark.parametrize("discrete", [True, False])
 def test_replica_blocks_with_padding_and_odd_chunks(discrete: bool) -> None:
-    from hybrid_workbench.backends.gpu.sb_kernels import CSRBlocks
+    from hybrid_workbench.backends.ising.sb_kernels import CSRBlocks
 
     J = symmetric(40, [-1.0, 0.5, 2.0], 0.2, seed=4).astype(np.float32)
     rng = np.random.default_rng(0)
