@@ -37,12 +37,13 @@ import hashlib
 import json
 import warnings
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from hybrid_workbench.batch.task import Task
 from hybrid_workbench.errors import WorkbenchError
 
 __all__ = ["JobFileError", "Problem", "Task", "JobFile", "load_job", "job_from_dict",
@@ -132,40 +133,6 @@ def instance_key(params: Mapping[str, Any], seed: int) -> str:
     parts = [f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in params.items()
              if k != "seed"]
     return "generate:" + ",".join([*parts, f"seed={seed}"])
-
-
-@dataclass(frozen=True)
-class Task:
-    """One solve: a use case's instance on a backend, one repeat.
-
-    Attributes:
-        task_id: stable digest of everything that determines the answer.
-        usecase, instance, backend, repeat, seed: its coordinates (``instance`` as written
-            in the job file, or ``generate:...`` for generated ones).
-        source: how to open the instance: ``{"path": abs}``, ``{"name": n}`` or
-            ``{"generate": {...}, "seed": n}``.
-        options: backend options; time_limit: seconds per solve (None: no limit).
-        formulation: formulation options; params: instance parameters for ``load``.
-    """
-
-    task_id: str
-    usecase: str
-    instance: str
-    backend: str
-    repeat: int
-    seed: int
-    source: dict[str, Any]
-    options: dict[str, Any] = field(default_factory=dict)
-    time_limit: float | None = None
-    formulation: dict[str, Any] = field(default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Task:
-        return cls(**dict(data))
 
 
 def _task_id(**coords: Any) -> str:

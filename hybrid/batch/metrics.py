@@ -1,7 +1,15 @@
 """Benchmark metrics over repeated solves: quality, success, time to solution, with CIs.
 
-For one (instance, backend) group of repeats, against a reference objective (certified or
-best-known optimum from :meth:`UseCase.reference`, else the best objective seen):
+The one place where runs are scored: ``hybrid bench`` and ``hybrid demo`` (through
+:func:`summarise`) and ``hybrid compare`` (through :func:`side_by_side`) all come here.
+
+The **reference** of an instance (:func:`choose_reference`) is the use case's own
+(:meth:`UseCase.reference`: certified or best-known optimum, computed once per instance by
+a batch) where it knows one, else the best feasible objective seen across backends, marked
+``best seen`` (and ``proved optimal by <backend>`` when a run that reached it carried a
+proof).
+
+For one (instance, backend) group of repeats, against that reference:
 
 * **approximation ratio** -- objective over reference, oriented so that 1 is optimal and
   smaller is worse for both senses and both signs (see :func:`approximation_ratio`);
@@ -30,12 +38,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["tts", "approximation_ratio", "reaches", "bootstrap_ci", "group_metrics", "RTOL"]
+__all__ = ["tts", "approximation_ratio", "reaches", "bootstrap_ci", "group_metrics", "RTOL",
+           "instance_sense", "choose_reference", "summarise", "side_by_side"]
 
 #: Relative tolerance for "reached the reference".
 RTOL = 1e-6
@@ -148,3 +157,91 @@ def group_metrics(rows: Sequence[dict[str, Any]], reference: float | None, sense
     else:
         out["tts99_s"], out["tts99_s_ci"] = None, None
     return out
+
+
+def instance_sense(rows: Sequence[Mapping[str, Any]], usecase: str) -> str:
+    """``'max'`` or ``'min'``: from the rows, else from the registered use case."""
+    for r in rows:
+        if r.get("sense") in ("max", "min"):
+            return str(r["sense"])
+    try:
+        from hybrid_workbench.registry import get_usecase
+
+        return str(get_usecase(usecase).sense)
+    except Exception:  # noqa: BLE001 - a store may outlive its use case's plugin
+        return "min"
+
+
+def choose_reference(rows: Sequence[Mapping[str, Any]], sense: str) -> tuple[float | None, str]:
+    """An instance's reference objective and where it comes from (see the module text).
+
+    ``rows`` are one instance's runs on every backend; a ``reference`` key holds the use
+    case's own value where known.
+    """
+    known = [r["reference"] for r in rows if r.get("reference") is not None]
+    if known:
+        return float(known[0]), "use case (best known or certified)"
+    feasible = [r for r in rows if r.get("objective") is not None and r.get("feasible")]
+    if not feasible:
+        return None, "none (no feasible run)"
+    pick = max if sense == "max" else min
+    best = pick(float(r["objective"]) for r in feasible)
+    provers = sorted({r["backend"] for r in feasible
+                      if r.get("status") == "optimal" and float(r["objective"]) == best})
+    if provers:
+        return best, f"best seen (proved optimal by {', '.join(provers)})"
+    return best, "best seen"
+
+
+def summarise(rows: Iterable[Mapping[str, Any]], *, confidence: float = 0.95,
+              n_resamples: int = 1000) -> Any:
+    """One :class:`pandas.DataFrame` row per (use case, instance, backend) with its metrics."""
+    import pandas as pd
+
+    rows = [dict(r) for r in rows]
+    by_instance: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        by_instance.setdefault((r["usecase"], r["instance"]), []).append(r)
+    out = []
+    for (usecase, instance), group in sorted(by_instance.items()):
+        sense = instance_sense(group, usecase)
+        reference, source = choose_reference(group, sense)
+        for backend in sorted({r["backend"] for r in group}):
+            runs = [r for r in group if r["backend"] == backend]
+            m = group_metrics(runs, reference, sense, confidence=confidence,
+                              n_resamples=n_resamples)
+            out.append({"usecase": usecase, "instance": instance, "backend": backend,
+                        "sense": sense, **m, "failed": m["errors"] + m["timeouts"],
+                        "reference": reference, "reference_source": source})
+    return pd.DataFrame(out)
+
+
+def side_by_side(rows: Iterable[Mapping[str, Any]], sense: str,
+                 reference: float | None = None) -> tuple[list[dict[str, Any]], float | None, str]:
+    """One instance's single runs on several backends, scored against one reference.
+
+    ``rows`` need ``backend``, ``objective``, ``feasible`` and ``status`` (an
+    :meth:`Outcome.to_dict` will do); ``reference`` is the use case's own where known.
+    Each row comes back with ``approx_ratio``, ``reached`` (feasible and at the reference)
+    and ``best`` (the best feasible objective among these runs). Returns (rows, reference,
+    where the reference comes from).
+
+    Examples:
+        >>> runs = [{"backend": "a", "objective": 4.0, "feasible": True, "status": "optimal"},
+        ...         {"backend": "b", "objective": 3.0, "feasible": True, "status": "best_found"}]
+        >>> scored, ref, source = side_by_side(runs, "max")
+        >>> [(r["approx_ratio"], r["reached"], r["best"]) for r in scored], ref, source
+        ([(1.0, True, True), (0.75, False, False)], 4.0, 'best seen (proved optimal by a)')
+    """
+    rows = [dict(r) for r in rows]
+    given = [{**r, "reference": reference} for r in rows] if reference is not None else rows
+    ref, source = choose_reference(given, sense)
+    values = [float(r["objective"]) for r in rows
+              if r.get("objective") is not None and r.get("feasible")]
+    best = (max(values) if sense == "max" else min(values)) if values else None
+    for r in rows:
+        obj = r.get("objective")
+        r["approx_ratio"] = approximation_ratio(obj, ref, sense) if r.get("feasible") else None
+        r["reached"] = reaches(obj, r.get("feasible"), ref, sense)
+        r["best"] = bool(r.get("feasible")) and obj is not None and float(obj) == best
+    return rows, ref, source

@@ -1,10 +1,7 @@
 """Benchmark reports: one summary table (Markdown and HTML) with matplotlib plots beside it.
 
-:func:`summarise` groups store rows by (use case, instance, backend), picks each
-instance's reference -- :meth:`UseCase.reference` where the use case knows one (recorded
-in the rows), else the best feasible objective seen across backends, marked ``best seen``
-(and ``proved optimal by <backend>`` when a run that reached it carried a proof) -- and
-computes :func:`hybrid_workbench.batch.metrics.group_metrics`. :func:`write_report` writes
+The figures come from :func:`hybrid_workbench.batch.metrics.summarise` (re-exported here),
+the one place where references are chosen and metrics computed. :func:`write_report` writes
 ``report.md``, ``report.html`` and one PNG per use case (approximation ratio, success
 probability, TTS99 and quality against time, per backend, with bootstrap intervals).
 
@@ -26,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hybrid_workbench.batch.metrics import group_metrics
+from hybrid_workbench.batch.metrics import summarise
 
 __all__ = ["summarise", "markdown_table", "write_report"]
 
@@ -38,60 +35,10 @@ _SHOWN = (("usecase", "use case"), ("instance", "instance"), ("backend", "backen
           ("reference", "reference"), ("reference_source", "reference from"))
 
 
-def _sense(rows: Sequence[Mapping[str, Any]], usecase: str) -> str:
-    for r in rows:
-        if r.get("sense") in ("max", "min"):
-            return str(r["sense"])
-    try:
-        from hybrid_workbench.registry import get_usecase
-
-        return str(get_usecase(usecase).sense)
-    except Exception:  # noqa: BLE001 - a store may outlive its use case's plugin
-        return "min"
-
-
-def _reference(rows: Sequence[Mapping[str, Any]], sense: str) -> tuple[float | None, str]:
-    known = [r["reference"] for r in rows if r.get("reference") is not None]
-    if known:
-        return float(known[0]), "use case (best known or certified)"
-    feasible = [r for r in rows if r.get("objective") is not None and r.get("feasible")]
-    if not feasible:
-        return None, "none (no feasible run)"
-    pick = max if sense == "max" else min
-    best = pick(float(r["objective"]) for r in feasible)
-    provers = sorted({r["backend"] for r in feasible
-                      if r.get("status") == "optimal" and float(r["objective"]) == best})
-    if provers:
-        return best, f"best seen (proved optimal by {', '.join(provers)})"
-    return best, "best seen"
-
 EXPLAIN = ("Approximation ratio: objective over the reference (1 = reference, below 1 = worse). "
            "Success: a feasible run reaching the reference. TTS99 = t * log(0.01) / log(1 - p), "
            "t the mean wall time of a run. Brackets: 95 % percentile bootstrap intervals over "
            "repeats.")
-
-
-def summarise(rows: Iterable[Mapping[str, Any]], *, confidence: float = 0.95,
-              n_resamples: int = 1000) -> Any:
-    """One :class:`pandas.DataFrame` row per (use case, instance, backend) with its metrics."""
-    import pandas as pd
-
-    rows = [dict(r) for r in rows]
-    by_instance: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in rows:
-        by_instance.setdefault((r["usecase"], r["instance"]), []).append(r)
-    out = []
-    for (usecase, instance), group in sorted(by_instance.items()):
-        sense = _sense(group, usecase)
-        reference, source = _reference(group, sense)
-        for backend in sorted({r["backend"] for r in group}):
-            runs = [r for r in group if r["backend"] == backend]
-            m = group_metrics(runs, reference, sense, confidence=confidence,
-                              n_resamples=n_resamples)
-            out.append({"usecase": usecase, "instance": instance, "backend": backend,
-                        "sense": sense, **m, "failed": m["errors"] + m["timeouts"],
-                        "reference": reference, "reference_source": source})
-    return pd.DataFrame(out)
 
 
 def _fmt(value: Any, ci: Any = None) -> str:

@@ -1,23 +1,26 @@
 """Running a job's tasks: local process pool or Dask cluster, each task in a killable child.
 
-:func:`execute` is the unit of work on either executor: it runs one task in a fresh child
-process (``python -m hybrid_workbench.batch.task``, in its own session) and waits. Once the child
-reports that its solve started, the task's time limit counts; past ``limit + grace`` the
-child's whole process group is killed and the task recorded as ``timeout``. A child that
-crashes (segfault, out of memory) is recorded as ``error`` with its last output. A plain
-subprocess (rather than :mod:`multiprocessing`) is used because Dask's worker processes are
-daemonic and may not start multiprocessing children.
+:func:`execute` is the unit of work on either executor: it runs one task (or one instance's
+reference) in a fresh child process (``python -m hybrid_workbench.batch.task``, in its own
+session) and waits. Once the child reports that its solve started, the task's time limit
+counts; past ``limit + grace`` the child's whole process group is killed and the task
+recorded as ``timeout``. A plain subprocess (rather than :mod:`multiprocessing`) is used
+because Dask's worker processes are daemonic and may not start multiprocessing children.
 
-:func:`run_batch` sends the tasks not yet in the store to a
-:class:`concurrent.futures.ProcessPoolExecutor` (``forkserver`` context on Linux, ``spawn``
-elsewhere) or to ``distributed.Client(address)``, writes each row as it arrives and shows
-a rich progress bar. Seeds are fixed per task, so both executors give the same rows.
+:func:`run_batch` computes each instance's reference once, sends the tasks not yet in the
+store to a :class:`~hybrid_workbench.batch.pool.LocalPool` or a Dask cluster, writes each
+row as it arrives and shows a rich progress bar. A unit whose process dies -- a child or a
+worker killed by a signal or the out-of-memory killer -- runs again (:data:`DEFAULT_RETRIES`
+more times, counted in the row's ``attempts``); only then is it stored as ``crashed``, which
+``hybrid batch --resume`` runs again. A task that fails by itself is stored as ``error``
+at once. Seeds are fixed per task, so both executors give the same rows.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -29,15 +32,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hybrid_workbench.batch.jobfile import JobFile, Task
-from hybrid_workbench.batch.store import ResultStore
-from hybrid_workbench.batch.task import base_row
+from hybrid_workbench.batch.jobfile import JobFile
+from hybrid_workbench.batch.pool import DaskPool, LocalPool
+from hybrid_workbench.batch.store import CRASHED, ResultStore
+from hybrid_workbench.batch.task import Task, base_row
 from hybrid_workbench.errors import WorkbenchError
 
-__all__ = ["execute", "run_batch", "BatchSummary", "grace_seconds", "STARTUP_LIMIT_S"]
+__all__ = ["execute", "run_batch", "BatchSummary", "grace_seconds", "STARTUP_LIMIT_S",
+           "REFERENCE_LIMIT_S", "DEFAULT_RETRIES"]
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
 
 #: Seconds a child may take to import and open its instance before it counts as hung.
 STARTUP_LIMIT_S = 300.0
+#: Seconds an instance's reference (:meth:`UseCase.reference`) may take.
+REFERENCE_LIMIT_S = 900.0
+#: Times a unit runs again after its process died (signal, memory, a lost worker).
+DEFAULT_RETRIES = 2
 _POLL_S = 0.05
 
 
@@ -133,31 +145,58 @@ def _init_worker(usecases: list[str], backends: list[str]) -> None:
     _die_with_parent()  # the pool goes when the batch goes, and its tasks with it
 
 
-def execute(task_data: dict[str, Any]) -> dict[str, Any]:
-    """Run one task (given as :meth:`Task.to_dict`) in a child process; return its row.
+def _unit(data: dict[str, Any]) -> dict[str, Any]:
+    """A unit of work: ``{"kind": "task" | "reference", "task": Task.to_dict()}``."""
+    return data if "kind" in data else {"kind": "task", "task": data}
 
-    In a local pool worker the child is forked from the worker (whose modules are already
-    loaded); elsewhere (Dask workers) it is a fresh ``python -m hybrid_workbench.batch.task``.
-    Never raises for a task's own failure: errors, crashes and timeouts are rows.
+
+def _lost_row(unit: dict[str, Any], status: str, error: str, wall_s: float | None) -> dict[str, Any]:
+    """The row of a unit that produced none (timed out, or its process died)."""
+    task = Task.from_dict(unit["task"])
+    if unit["kind"] == "reference":
+        return {"reference_id": task.reference_id, "usecase": task.usecase,
+                "instance": task.instance, "status": "error" if status == "timeout" else status,
+                "value": None, "wall_s": wall_s, "error": error}
+    row = base_row(task)
+    row.update(status=status, error=error, wall_s=wall_s, finished_at=time.time())
+    return row
+
+
+def execute(unit_data: dict[str, Any]) -> dict[str, Any]:
+    """Run one unit (a task, or a reference) in a child process; return its row.
+
+    ``unit_data`` is ``{"kind": "task" | "reference", "task": Task.to_dict()}`` (a bare
+    ``Task.to_dict()`` is a task). In a local pool worker the child is forked from the
+    worker (whose modules are already loaded); elsewhere (Dask workers) it is a fresh
+    ``python -m hybrid_workbench.batch.task``. Never raises for a task's own failure:
+    errors and timeouts are rows; a child killed by a signal gives a ``crashed`` row,
+    which the runner retries.
     """
-    task = Task.from_dict(task_data)
+    unit = _unit(unit_data)
+    task = Task.from_dict(unit["task"])
+    if unit["kind"] == "reference":
+        limit: float | None = REFERENCE_LIMIT_S
+        grace = 0.0
+    else:
+        limit = task.time_limit
+        grace = grace_seconds(limit) if limit is not None else 0.0
     workdir = tempfile.mkdtemp(prefix="hybrid-task-")
-    task_path = os.path.join(workdir, "task.json")
+    unit_path = os.path.join(workdir, "unit.json")
     result_path = os.path.join(workdir, "row.json")
     log_path = os.path.join(workdir, "log.txt")
-    with open(task_path, "w") as fh:
-        json.dump(task.to_dict(), fh)
+    with open(unit_path, "w") as fh:
+        json.dump(unit, fh)
     begin = time.time()
     started: float | None = None
     timed_out = False
     try:
         proc: Any
         if _FORK_WORKER:
-            proc = _ForkedChild(task_path, result_path, log_path)
+            proc = _ForkedChild(unit_path, result_path, log_path)
         else:
             with open(log_path, "wb") as log:
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "hybrid_workbench.batch.task", task_path, result_path],
+                    [sys.executable, "-m", "hybrid_workbench.batch.task", unit_path, result_path],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True)
         try:
@@ -171,8 +210,8 @@ def execute(task_data: dict[str, Any]) -> dict[str, Any]:
                         started = now
                 if started is None:
                     deadline: float | None = begin + STARTUP_LIMIT_S
-                elif task.time_limit is not None:
-                    deadline = started + task.time_limit + grace_seconds(task.time_limit)
+                elif limit is not None:
+                    deadline = started + limit + grace
                 else:
                     deadline = None
                 if deadline is not None and now > deadline:
@@ -183,14 +222,12 @@ def execute(task_data: dict[str, Any]) -> dict[str, Any]:
         finally:
             if proc.poll() is None:  # interrupted: leave no orphan behind
                 _kill_group(proc)
+        wall_s = time.time() - (started or begin)
         if timed_out:
-            row = base_row(task)
-            what = (f"time limit {task.time_limit:g} s (+{grace_seconds(task.time_limit):g} s grace)"
-                    if started is not None and task.time_limit is not None
+            what = (f"time limit {limit:g} s (+{grace:g} s grace)"
+                    if started is not None and limit is not None
                     else f"startup limit {STARTUP_LIMIT_S:g} s")
-            row.update(status="timeout", error=f"killed past its {what}",
-                       wall_s=time.time() - (started or begin), finished_at=time.time())
-            return row
+            return _lost_row(unit, "timeout", f"killed past its {what}", wall_s)
         if os.path.exists(result_path):
             with open(result_path) as fh:
                 return json.load(fh)
@@ -198,18 +235,27 @@ def execute(task_data: dict[str, Any]) -> dict[str, Any]:
             tail = fh.read()[-600:].decode("utf-8", "replace").strip().replace("\n", " | ")
         code = proc.returncode
         how = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
-        row = base_row(task)
-        row.update(status="error", error=f"child process {how} without a result; last output: "
-                                         f"{tail or '(none)'}",
-                   wall_s=time.time() - (started or begin), finished_at=time.time())
-        return row
+        # a signal (the out-of-memory killer, a kill) is the machine's doing: retried;
+        # a child that exits on its own without a row failed by itself
+        return _lost_row(unit, CRASHED if code < 0 else "error",
+                         f"child process {how} without a result; last output: "
+                         f"{tail or '(none)'}", wall_s)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 @dataclass
 class BatchSummary:
-    """What a run did."""
+    """What a run did.
+
+    Attributes:
+        total, skipped, ran: tasks in the job, already stored, run now.
+        statuses: count of each final status among the tasks run now.
+        run_id: the run's id in the store.
+        wall_s: seconds the run took.
+        references: instance references computed now.
+        retries: units run again after their process died.
+    """
 
     total: int
     skipped: int
@@ -217,6 +263,8 @@ class BatchSummary:
     statuses: dict[str, int]
     run_id: str | None
     wall_s: float
+    references: int = 0
+    retries: int = 0
 
 
 def _progress(enabled: bool, total: int) -> Any:
@@ -229,99 +277,80 @@ def _progress(enabled: bool, total: int) -> Any:
                     console=Console(stderr=True), disable=not enabled, transient=False)
 
 
-def _local(todo: list[Task], workers: int) -> Iterable[tuple[Task, dict[str, Any]]]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    usecases = sorted({t.usecase for t in todo})
-    backends = sorted({t.backend for t in todo})
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(usecases, backends)) as pool:
-        futures = {pool.submit(execute, t.to_dict()): t for t in todo}
-        try:
-            for fut in as_completed(futures):
-                yield futures[fut], _row_of(futures[fut], fut)
-        finally:
-            for fut in futures:
-                fut.cancel()
-
-
-def _reachable(address: str) -> None:
-    """Fail fast, with one clear line, when nothing listens at a tcp:// scheduler address."""
-    import socket
-    from urllib.parse import urlsplit
-
-    if not address.startswith("tcp://"):
-        return
-    parts = urlsplit(address)
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        host, port = None, None
-    if not host or not port:
-        raise WorkbenchError(f"bad Dask scheduler address {address!r}; expected tcp://HOST:PORT")
-    try:
-        socket.create_connection((host, port), timeout=10).close()
-    except OSError as exc:
-        raise WorkbenchError(f"cannot reach the Dask scheduler at {address!r}: {exc}; start one "
-                             "with `dask scheduler` and `dask worker ADDRESS`") from None
-
-
-def _dask(todo: list[Task], address: str) -> Iterable[tuple[Task, dict[str, Any]]]:
-    from hybrid_workbench._optional import require
-
-    distributed = require("distributed", extra="dask", purpose="hybrid batch --scheduler")
-    _reachable(address)
-    try:
-        client = distributed.Client(address, timeout="15s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise WorkbenchError(f"cannot reach the Dask scheduler at {address!r}: {exc}; start one "
-                             "with `dask scheduler` and `dask worker ADDRESS`") from None
-    try:
-        futures = {client.submit(execute, t.to_dict(), key=f"hybrid-task-{t.task_id}-{os.getpid()}",
-                                 pure=False): t for t in todo}
-        for fut in distributed.as_completed(list(futures)):
-            yield futures[fut], _row_of(futures[fut], fut)
-    finally:
-        client.close()
-
-
-def _row_of(task: Task, fut: Any) -> dict[str, Any]:
-    try:
-        return fut.result()
-    except Exception as exc:  # the executor itself failed for this task
-        row = base_row(task)
-        row.update(status="error", error=f"executor: {type(exc).__name__}: {exc}",
-                   finished_at=time.time())
-        return row
-
-
 def run_batch(job: JobFile, store: ResultStore, *, workers: int | None = None,
-              scheduler: str | None = None, progress: bool = True,
+              scheduler: str | None = None, progress: bool = True, retries: int = DEFAULT_RETRIES,
+              retry_crashed: bool = False,
               on_row: Callable[[dict[str, Any]], None] | None = None) -> BatchSummary:
-    """Run every task of ``job`` not yet in ``store``, storing each row as it finishes."""
+    """Run every task of ``job`` not yet in ``store``, storing each row as it finishes.
+
+    Each instance's reference is computed once (if not stored yet) as a unit of its own.
+    A unit whose process dies (signal, memory, a lost worker) runs again, up to ``retries``
+    more times; after that a task is stored as ``crashed``. ``retry_crashed`` first
+    forgets this job's stored ``crashed`` rows, so they run again (``--resume``).
+    """
+    if retries < 0:
+        raise WorkbenchError(f"retries must be 0 or more, got {retries}")
     start = time.perf_counter()
+    if retry_crashed:
+        ids = {t.task_id for t in job.tasks}
+        store.forget(store.infrastructure_failures() & ids)
     done = store.done_ids()
     todo = [t for t in job.tasks if t.task_id not in done]
+    have_refs = store.reference_ids()
+    refs: dict[str, Task] = {}
+    for t in job.tasks:
+        if t.reference_id not in have_refs:
+            refs.setdefault(t.reference_id, t)
     workers = max(1, workers or os.cpu_count() or 1)
     run_id = store.begin_run(job_name=job.name, job_source=job.source, job_sha256=job.sha256,
                              scheduler=scheduler or f"local:{workers}",
                              workers=None if scheduler else workers, total=len(job.tasks),
                              todo=len(todo), backends=())
+    units = {f"ref:{rid}": {"kind": "reference", "task": t.to_dict()} for rid, t in refs.items()}
+    units.update({f"task:{t.task_id}": {"kind": "task", "task": t.to_dict()} for t in todo})
     statuses: dict[str, int] = {}
-    if todo:
-        rows = _dask(todo, scheduler) if scheduler else _local(todo, min(workers, len(todo)))
-        with _progress(progress, len(todo)) as bar:
-            bar_id = bar.add_task(job.name, total=len(todo), last="")
-            for task, row in rows:
-                store.add(row, run_id=run_id)
-                statuses[row["status"]] = statuses.get(row["status"], 0) + 1
-                bar.update(bar_id, advance=1,
-                           last=f"{task.backend} on {task.instance[:28]}: {row['status']}")
-                if on_row is not None:
-                    on_row(row)
+    attempts = dict.fromkeys(units, 0)
+    retried = 0
+    if units:
+        pool: Any = (DaskPool(scheduler) if scheduler else
+                     LocalPool(min(workers, len(units)), {t.usecase for t in job.tasks},
+                               {t.backend for t in todo}))
+        try:
+            for key, unit in units.items():  # references first: they may take longest
+                pool.submit(key, unit)
+            with _progress(progress, len(units)) as bar:
+                bar_id = bar.add_task(job.name, total=len(units), last="")
+                pending = len(units)
+                while pending:
+                    key, row, failure = pool.next_done()
+                    unit = units[key]
+                    attempts[key] += 1
+                    if row is None:
+                        row = _lost_row(unit, CRASHED, str(failure), None)
+                    if row.get("status") == CRASHED and attempts[key] <= retries:
+                        log.warning("%s: %s; running it again (attempt %d of %d)", key,
+                                    row.get("error"), attempts[key] + 1, retries + 1)
+                        retried += 1
+                        pool.submit(key, unit)
+                        continue
+                    pending -= 1
+                    if row.get("status") == CRASHED:
+                        row["error"] = f"{row.get('error')} (on each of {attempts[key]} attempts)"
+                    task = Task.from_dict(unit["task"])
+                    if unit["kind"] == "reference":
+                        store.add_reference(row)
+                        last = f"reference of {task.instance[:28]}: {row['status']}"
+                    else:
+                        row["attempts"] = attempts[key]
+                        store.add(row, run_id=run_id)
+                        statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+                        last = f"{task.backend} on {task.instance[:28]}: {row['status']}"
+                        if on_row is not None:
+                            on_row(row)
+                    bar.update(bar_id, advance=1, last=last)
+        finally:
+            pool.close()
     store.end_run(run_id)
     return BatchSummary(total=len(job.tasks), skipped=len(job.tasks) - len(todo), ran=len(todo),
-                        statuses=statuses, run_id=run_id, wall_s=time.perf_counter() - start)
+                        statuses=statuses, run_id=run_id, wall_s=time.perf_counter() - start,
+                        references=len(refs), retries=retried)

@@ -5,6 +5,11 @@ keyed by its stable task id, so a batch killed at any moment keeps every row tha
 finished and a rerun stores each task exactly once. Every run adds a row to ``runs`` with
 the job file's SHA-256, the versions of the packages that matter and the machine it ran on.
 
+A row is :meth:`Result.to_row` plus the use case's columns, and keeps the whole
+:class:`~hybrid_workbench.result.Result` as JSON, so :meth:`ResultStore.results` gives back
+Results equal to the ones the tasks produced. An instance's reference objective is computed
+once and kept in the ``refs`` table; rows refer to it by ``reference_id``.
+
 Examples:
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "r.sqlite"
@@ -28,19 +33,44 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hybrid_workbench.batch.task import EXTRA_COLUMNS, ROW_COLUMNS
 from hybrid_workbench.errors import WorkbenchError
 
-__all__ = ["ResultStore", "StoreError", "package_versions", "machine_info"]
+if TYPE_CHECKING:  # pragma: no cover
+    from hybrid_workbench.result import Result
 
+__all__ = ["ResultStore", "StoreError", "package_versions", "machine_info", "ROW_COLUMNS",
+           "RESULT_COLUMNS", "EXTRA_COLUMNS", "COLUMNS", "CRASHED", "empty_row"]
+
+#: The contract columns of every result row, in this order (what ``hybrid results`` shows).
+ROW_COLUMNS = ("task_id", "usecase", "instance", "backend", "repeat", "seed", "status", "energy",
+               "objective", "feasible", "wall_s", "error")
+#: The rest of :meth:`Result.to_row`'s columns.
+RESULT_COLUMNS = ("backend_version", "model_kind", "solver_s", "setup_s", "num_samples",
+                  "device", "bound", "num_qubits")
+#: Use-case and bookkeeping columns; ``result`` holds the full :class:`Result` as JSON and
+#: ``outcome`` the use case's solution, metrics and formulation (or an error's traceback).
+EXTRA_COLUMNS = ("instance_name", "sense", "reference_id", "options", "time_limit",
+                 "total_wall_s", "attempts", "host", "finished_at", "result", "outcome")
+COLUMNS = ROW_COLUMNS + RESULT_COLUMNS + EXTRA_COLUMNS + ("run_id",)
+#: Status of a task whose process died (signal, memory) on every attempt: an infrastructure
+#: failure, not the task's own; ``hybrid batch --resume`` runs such tasks again.
+CRASHED = "crashed"
 _TYPES = {"repeat": "INTEGER", "seed": "INTEGER", "energy": "REAL", "objective": "REAL",
-          "feasible": "INTEGER", "wall_s": "REAL", "reference": "REAL", "time_limit": "REAL",
-          "solver_s": "REAL", "total_wall_s": "REAL", "finished_at": "REAL"}
-COLUMNS = ROW_COLUMNS + EXTRA_COLUMNS + ("run_id",)
+          "feasible": "INTEGER", "wall_s": "REAL", "time_limit": "REAL", "solver_s": "REAL",
+          "setup_s": "REAL", "num_samples": "INTEGER", "num_qubits": "INTEGER", "bound": "REAL",
+          "total_wall_s": "REAL", "attempts": "INTEGER", "finished_at": "REAL"}
+#: Rows that failed for infrastructure reasons (this version's status, and older stores' words).
+_INFRA_SQL = (f"status = '{CRASHED}' OR (status = 'error' AND (error LIKE 'executor:%' "
+              "OR error LIKE 'child process killed by signal%'))")
 PACKAGES = ("hybrid-workbench", "numpy", "scipy", "dimod", "dwave-samplers", "openjij", "ortools",
             "qiskit", "qiskit-aer", "networkx", "pandas", "distributed")
+
+
+def empty_row() -> dict[str, Any]:
+    """A row with every column empty."""
+    return dict.fromkeys(COLUMNS)
 
 
 class StoreError(WorkbenchError, OSError):
@@ -96,8 +126,12 @@ def _sql_value(key: str, value: Any) -> Any:
 class ResultStore:
     """A SQLite result store (created on first use).
 
+    Tables: ``tasks`` (one row per task, :data:`COLUMNS`), ``refs`` (one row per
+    (use case, instance), keyed by :attr:`Task.reference_id`) and ``runs`` (provenance).
+    A store written by an older version gains the new columns when opened.
+
     Args:
-        path: the database file.
+        path: the database file; its folder must exist.
         create: create it if missing (else a missing file is a :class:`StoreError`).
     """
 
@@ -106,8 +140,10 @@ class ResultStore:
         if not create and not self.path.is_file():
             raise StoreError(f"no result store at {self.path}; run `hybrid batch JOBFILE --store "
                              f"{self.path}` first")
-        if create:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if create and not self.path.parent.is_dir():
+            raise StoreError(f"cannot create the result store {self.path}: the folder "
+                             f"{self.path.parent} does not exist; create it first or choose "
+                             "another --store")
         try:
             self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -115,6 +151,8 @@ class ResultStore:
             if create:
                 self._create()
             names = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
+            if "tasks" in names:
+                self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a result store: {exc}") from None
         if "tasks" not in names:
@@ -128,6 +166,17 @@ class ResultStore:
                         "finished REAL, job_name TEXT, job_source TEXT, job_sha256 TEXT, "
                         "scheduler TEXT, workers INTEGER, tasks_total INTEGER, tasks_todo INTEGER, "
                         "packages TEXT, machine TEXT)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS refs (reference_id TEXT PRIMARY KEY, "
+                        "usecase TEXT, instance TEXT, status TEXT, value REAL, wall_s REAL, "
+                        "error TEXT, finished_at REAL)")
+
+    def _migrate(self) -> None:
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(tasks)")}
+        for c in COLUMNS:
+            if c not in have:
+                self.db.execute(f"ALTER TABLE tasks ADD COLUMN {c} {_TYPES.get(c, 'TEXT')}")
+        if not self.db.execute("SELECT name FROM sqlite_master WHERE name='refs'").fetchall():
+            self._create()
 
     # -- runs --------------------------------------------------------------------------------
     def begin_run(self, *, job_name: str, job_source: str, job_sha256: str, scheduler: str,
@@ -157,6 +206,27 @@ class ResultStore:
     def job_hashes(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT DISTINCT job_sha256 FROM runs") if r[0]}
 
+    # -- references --------------------------------------------------------------------------
+    def add_reference(self, ref: Mapping[str, Any]) -> bool:
+        """Store an instance's reference (see :func:`~hybrid_workbench.batch.task.run_reference`)."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO refs VALUES (?,?,?,?,?,?,?,?)",
+            (ref["reference_id"], ref.get("usecase"), ref.get("instance"), ref.get("status"),
+             _sql_value("value", ref.get("value")), _sql_value("wall_s", ref.get("wall_s")),
+             ref.get("error"), time.time()))
+        return cur.rowcount == 1
+
+    def references(self) -> dict[str, dict[str, Any]]:
+        """Every stored reference, by reference id."""
+        cur = self.db.execute("SELECT * FROM refs")
+        names = [d[0] for d in cur.description]
+        return {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+
+    def reference_ids(self) -> set[str]:
+        """References computed (failed for infrastructure reasons: not counted)."""
+        return {r[0] for r in self.db.execute(f"SELECT reference_id FROM refs "
+                                               f"WHERE status != '{CRASHED}'")}
+
     # -- rows --------------------------------------------------------------------------------
     def add(self, row: Mapping[str, Any], run_id: str | None = None) -> bool:
         """Store a finished task's row; False if that task was already stored."""
@@ -171,14 +241,34 @@ class ResultStore:
     def done_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT task_id FROM tasks")}
 
+    def infrastructure_failures(self) -> set[str]:
+        """Ids of rows whose process died (signal, memory, a lost worker), not the task."""
+        return {r[0] for r in self.db.execute(f"SELECT task_id FROM tasks WHERE {_INFRA_SQL}")}
+
+    def forget(self, task_ids: Iterable[str]) -> int:
+        """Delete these rows (so that they run again); returns how many went."""
+        ids = list(task_ids)
+        with self.db:
+            self.db.execute("BEGIN")
+            n = sum(self.db.execute("DELETE FROM tasks WHERE task_id=?", (i,)).rowcount for i in ids)
+            self.db.execute(f"DELETE FROM refs WHERE status = '{CRASHED}'")
+        return n
+
     def rows(self, columns: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        """All rows (ordered by use case, instance, backend, repeat)."""
-        cols = list(columns or COLUMNS)
-        unknown = [c for c in cols if c not in COLUMNS]
+        """All rows (ordered by use case, instance, backend, repeat).
+
+        Besides :data:`COLUMNS`, ``reference`` is the row's instance reference from the
+        ``refs`` table (None where none is known).
+        """
+        cols = list(columns or (*COLUMNS, "reference"))
+        unknown = [c for c in cols if c not in COLUMNS and c != "reference"]
         if unknown:
-            raise StoreError(f"unknown column(s) {unknown}; columns are {', '.join(COLUMNS)}")
-        cur = self.db.execute(f"SELECT {','.join(cols)} FROM tasks "
-                              "ORDER BY usecase, instance, backend, repeat, task_id")
+            raise StoreError(f"unknown column(s) {unknown}; columns are "
+                             f"{', '.join(COLUMNS)}, reference")
+        select = ",".join("r.value" if c == "reference" else f"t.{c}" for c in cols)
+        cur = self.db.execute(f"SELECT {select} FROM tasks t LEFT JOIN refs r "
+                              "ON r.reference_id = t.reference_id "
+                              "ORDER BY t.usecase, t.instance, t.backend, t.repeat, t.task_id")
         out = []
         for values in cur.fetchall():
             row = dict(zip(cols, values))
@@ -186,6 +276,26 @@ class ResultStore:
                 row["feasible"] = bool(row["feasible"])
             out.append(row)
         return out
+
+    def results(self) -> dict[str, Result]:
+        """The :class:`Result` of every row that has one (errors and timeouts have none)."""
+        from hybrid_workbench.result import Result
+
+        cur = self.db.execute("SELECT task_id, result FROM tasks WHERE result IS NOT NULL")
+        return {task_id: Result.from_json(text) for task_id, text in cur.fetchall()}
+
+    def result(self, task_id: str) -> Result | None:
+        """The :class:`Result` of one task (None where it produced none).
+
+        Raises:
+            StoreError: no row with that task id.
+        """
+        from hybrid_workbench.result import Result
+
+        found = self.db.execute("SELECT result FROM tasks WHERE task_id=?", (task_id,)).fetchall()
+        if not found:
+            raise StoreError(f"no task {task_id!r} in {self.path}")
+        return None if found[0][0] is None else Result.from_json(found[0][0])
 
     def to_frame(self, columns: Iterable[str] | None = None) -> Any:
         """The rows as a :class:`pandas.DataFrame`."""

@@ -25,15 +25,25 @@ def _default_store(jobfile: Path) -> Path:
     return jobfile.with_suffix(".sqlite")
 
 
+def _store_folder(path: Path) -> None:
+    """Refuse, as a usage error, a store whose folder does not exist."""
+    if not path.parent.is_dir():
+        raise typer.BadParameter(f"the folder {path.parent} does not exist, so {path} cannot be "
+                                 "created; create the folder or choose another path",
+                                 param_hint="'--store'")
+
+
 def _run(jobfile: Path, store_path: Path | None, workers: int | None, scheduler: str | None,
-         resume: bool, quiet: bool) -> tuple[Any, Path]:
+         resume: bool, quiet: bool, retries: int = 2) -> tuple[Any, Path]:
     """Validate, open the store, run what is not stored yet; returns (job, store path)."""
     from hybrid_workbench.batch.jobfile import load_job
     from hybrid_workbench.batch.runner import run_batch
     from hybrid_workbench.batch.store import ResultStore
 
     if workers is not None and workers < 1:
-        fail(f"--workers must be at least 1, got {workers}")
+        raise typer.BadParameter(f"must be at least 1, got {workers}", param_hint="'--workers'")
+    if store_path is not None:
+        _store_folder(store_path)
     job = load_job(jobfile)  # every problem listed before anything runs
     path = store_path or _default_store(jobfile)
     existed = path.is_file()
@@ -42,10 +52,12 @@ def _run(jobfile: Path, store_path: Path | None, workers: int | None, scheduler:
         if existed and hashes and job.sha256 not in hashes and not resume:
             fail(f"store {path} holds results of another version of a job file; pass --resume to "
                  "add this job's missing tasks to it, or choose another --store")
-        summary = run_batch(job, store, workers=workers, scheduler=scheduler, progress=not quiet)
+        summary = run_batch(job, store, workers=workers, scheduler=scheduler, progress=not quiet,
+                            retries=retries, retry_crashed=resume)
     counts = ", ".join(f"{v} {k}" for k, v in sorted(summary.statuses.items())) or "nothing to run"
-    err_console.print(f"{job.name}: ran {summary.ran} task(s) ({counts}); {summary.skipped} already "
-                      f"stored; store: {path}", highlight=False, soft_wrap=True)
+    extra = f"; {summary.retries} retried after their process died" if summary.retries else ""
+    err_console.print(f"{job.name}: ran {summary.ran} task(s) ({counts}{extra}); {summary.skipped} "
+                      f"already stored; store: {path}", highlight=False, soft_wrap=True)
     return job, path
 
 
@@ -55,15 +67,19 @@ def batch_cmd(
     store: Annotated[Optional[Path], typer.Option(
         "--store", help="SQLite result store (default: the job file with .sqlite)")] = None,
     workers: Annotated[Optional[int], typer.Option(
-        "--workers", "-w", help="local worker processes (default: CPU count)")] = None,
+        "--workers", "-w", min=1, help="local worker processes (default: CPU count)")] = None,
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (instead of local)")] = None,
     resume: Annotated[bool, typer.Option(
-        "--resume", help="add to a store written by another version of this job file")] = False,
+        "--resume", help="run again the tasks whose process died (stored as crashed), and add to "
+                         "a store written by another version of this job file")] = False,
+    retries: Annotated[int, typer.Option(
+        "--retries", min=0, help="times a task runs again when its process dies (signal, "
+                                 "memory, a lost worker)")] = 2,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Run every task of a job file not yet in the store; one row per task, kept as it finishes."""
-    _run(jobfile, store, workers, scheduler, resume, quiet)
+    _run(jobfile, store, workers, scheduler, resume, quiet, retries)
 
 
 @app.command("results")
@@ -76,8 +92,7 @@ def results_cmd(
         "--all", help="every stored column, not only the contract ones")] = False,
 ) -> None:
     """Export the rows of a result store."""
-    from hybrid_workbench.batch.store import COLUMNS, ResultStore
-    from hybrid_workbench.batch.task import ROW_COLUMNS
+    from hybrid_workbench.batch.store import COLUMNS, ROW_COLUMNS, ResultStore
 
     if fmt not in FORMATS:
         fail(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -158,7 +173,8 @@ def bench_cmd(
         "--store", help="store for a job file (default: the job file with .sqlite)")] = None,
     out: Annotated[Optional[Path], typer.Option(
         "--out", help="report folder (default: STORE-report beside the store)")] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="local workers")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1,
+                                                   help="local workers")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="see `hybrid batch --resume`")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
@@ -183,8 +199,10 @@ def demo_cmd(
     quick: Annotated[bool, typer.Option("--quick", help="one instance per use case, one repeat")] = False,
     usecases: Annotated[Optional[str], typer.Option(
         "--usecases", help="comma-separated use cases (default: every one present)")] = None,
-    repeats: Annotated[Optional[int], typer.Option("--repeats", help="repeats per task")] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="local workers")] = None,
+    repeats: Annotated[Optional[int], typer.Option("--repeats", min=1,
+                                                   help="repeats per task")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1,
+                                                   help="local workers")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:

@@ -34,12 +34,14 @@ from dataclasses import dataclass
 
 from hybrid_workbench.backend import SamplerBackend
 from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.result import Solved
 
 
 @dataclass(frozen=True)
 class FlakyOptions(BackendOptions):
-    mode: str = "raise"      # raise | crash | sleep
+    mode: str = "raise"      # raise | crash | sleep | pidfile
     seconds: float = 30.0
+    path: str = ""           # pidfile: where to append the worker's pid before sleeping
 
 
 class FlakyBackend(SamplerBackend):
@@ -47,11 +49,18 @@ class FlakyBackend(SamplerBackend):
     Options = FlakyOptions
     description = "fails on purpose (tests)"
 
-    def _solve(self, model, options, seed):
+    def _solve(self, model, options, deadline, seed):
         if options.mode == "raise":
             raise RuntimeError("deliberate failure in flaky")
         if options.mode == "crash":
             os.kill(os.getpid(), signal.SIGKILL)
+        if options.mode == "pidfile":  # tell the test which worker runs it, then solve exactly
+            import dimod
+
+            with open(options.path, "a") as fh:
+                fh.write(f"{os.getppid()}\\n")
+            time.sleep(options.seconds)
+            return Solved(samples=dimod.ExactSolver().sample(model), status="optimal")
         time.sleep(options.seconds)
         raise RuntimeError("flaky slept and was not stopped")
 '''
@@ -198,8 +207,10 @@ def test_failures_crashes_and_timeouts_are_recorded_and_the_rest_completes(tmp_p
     assert len(rows) == 6
     assert rows[("flaky", "raise")]["status"] == "error"
     assert "RuntimeError: deliberate failure in flaky" in rows[("flaky", "raise")]["error"]
-    assert rows[("flaky", "crash")]["status"] == "error"
-    assert "killed by signal 9" in rows[("flaky", "crash")]["error"]
+    crash = rows[("flaky", "crash")]   # its child dies by a signal each time: retried twice
+    assert crash["status"] == "crashed" and crash["attempts"] == 3
+    assert "killed by signal 9" in crash["error"] and "3 attempts" in crash["error"]
+    assert all(r["attempts"] == 1 for k, r in rows.items() if k != ("flaky", "crash"))
     assert rows[("flaky", "sleep")]["status"] == "timeout"
     assert rows[("cpsat", None)]["status"] == "timeout"
     assert "time limit 1 s" in rows[("cpsat", None)]["error"]
