@@ -25,7 +25,7 @@ from hybrid_workbench.errors import SolverError, WorkbenchError
 
 app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Quantum-classical hybrid workbench: one problem, every backend.")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
 __all__ = ["app", "main", "fail"]
@@ -211,48 +211,134 @@ def _formulation_options(uc: Any, values: dict[str, Any]) -> Any:
 def compare_cmd(
     usecase: Annotated[str, typer.Argument(help="use case name")],
     instance: Annotated[str, typer.Argument(help="instance file, shipped name or generate:k=v,...")],
+    budget: Annotated[str, typer.Option(
+        "--budget", help="wall seconds per run, comma-separated for several (e.g. 1,10)")] = "1,10",
+    seeds: Annotated[int, typer.Option("--seeds", help="runs per backend and budget")] = 3,
     backends: Annotated[Optional[str], typer.Option(
-        "--backends", help="comma-separated backend names (default: every available one that fits)")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
-    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="seconds per solve")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print a JSON list")] = False,
+        "--backends", help="comma-separated backend names (default: every one that can take part)")] = None,
+    option: Annotated[Optional[list[str]], typer.Option(
+        "--option", "-o", help="backend option backend.key=value (repeatable)")] = None,
+    param: Annotated[Optional[list[str]], typer.Option(
+        "--param", "-p", help="instance parameter key=value (repeatable)")] = None,
+    plot: Annotated[Optional[str], typer.Option(
+        "--plot", help="write quality against time to this image file (png, svg, pdf)")] = None,
+    time_limit: Annotated[Optional[float], typer.Option(
+        "--time-limit", hidden=True, help="deprecated: use --budget")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
-    """Solve one instance on several backends and show them side by side."""
-    from hybrid_workbench.registry import all_backends, get_backend, get_usecase
+    """Equal-budget comparison: every backend gets the same wall budget per run; names the winner."""
+    from hybrid_workbench.compare import compare
+    from hybrid_workbench.options import parse_option_strings
+    from hybrid_workbench.registry import get_usecase
 
+    if time_limit is not None:
+        warnings.warn("--time-limit is deprecated for compare; use --budget", DeprecationWarning)
+        err_console.print("[yellow]warning:[/] --time-limit is deprecated for compare; use "
+                          "--budget (taken as --budget this time)", highlight=False)
+        budget = str(time_limit)
+    budgets = _parse_budgets(budget)
+    if seeds < 1:
+        raise typer.BadParameter(f"must be at least 1, got {seeds}", param_hint="--seeds")
+    per_backend: dict[str, dict[str, Any]] = {}
+    for key, value in parse_option_strings(option or []).items():
+        be_name, dot, opt = key.partition(".")
+        if not dot or not opt:
+            raise typer.BadParameter(f"{key!r} must name its backend, e.g. sb.num_replicas=64",
+                                     param_hint="--option")
+        per_backend.setdefault(be_name.replace("_", "-"), {})[opt] = value
+    if plot is not None:
+        _check_writable(plot, "--plot")
     uc = get_usecase(usecase)
-    inst = uc.open(instance)
-    names = [b.strip() for b in backends.split(",")] if backends else None
-    chosen = [get_backend(n) for n in names] if names else [
-        b for b in all_backends().values()
-        if b.available() is True and any(k in b.model_kinds for k in uc.model_kinds)]
-    rows = []
-    for be in chosen:
-        try:
-            out = uc.solve(inst, be, seed=seed, time_limit=time_limit).to_dict()
-            rows.append({k: out[k] for k in ("backend", "objective", "feasible", "energy",
-                                              "status", "wall_s")})
-        except WorkbenchError as exc:
-            if names:  # the user asked for this one: say why it could not run
-                rows.append({"backend": be.name, "objective": None, "feasible": None,
-                             "energy": None, "status": "refused", "wall_s": None,
-                             "error": str(exc)})
+    inst = uc.open(instance, **parse_option_strings(param or []))
+    names = [b.strip() for b in backends.split(",") if b.strip()] if backends else None
+    result = _run_compare(uc, inst, budgets, seeds, names, per_backend, quiet=as_json)
+    if plot is not None:
+        from hybrid_workbench.plots import plot_quality_vs_time
+
+        plot_quality_vs_time(result, plot)
     if as_json:
-        emit_json(rows)
+        emit_json(result.to_dict())
         return
-    table = Table(title=f"{usecase} / {uc.instance_name(inst)}: backends side by side")
-    for col in ("backend", "objective", "feasible", "energy", "status", "wall_s"):
-        table.add_column(col, justify="right" if col in ("objective", "energy", "wall_s") else "left")
-    sense_best = max if uc.sense == "max" else min
-    values = [r["objective"] for r in rows if r["objective"] is not None and r["feasible"]]
-    best = sense_best(values) if values else None
-    for r in rows:
-        obj = r["objective"]
-        mark = "[bold green]" if obj is not None and obj == best else ""
-        table.add_row(r["backend"], f"{mark}{obj:.6g}" if obj is not None else "-",
-                      str(r["feasible"]), f"{r['energy']:.6g}" if r["energy"] is not None else "-",
-                      r["status"], f"{r['wall_s']:.3f}" if r["wall_s"] is not None else "-")
-    console.print(table)
+    _print_comparison(result, plot)
+
+
+def _parse_budgets(text: str) -> list[float]:
+    import math
+
+    try:
+        budgets = [float(b) for b in text.split(",") if b.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a comma-separated list of seconds, e.g. 1,10",
+                                 param_hint="--budget") from None
+    if not budgets or any(not math.isfinite(b) or b <= 0 for b in budgets):
+        raise typer.BadParameter(f"budgets must be finite positive seconds, got {text!r}",
+                                 param_hint="--budget")
+    return budgets
+
+
+def _check_writable(path: str, flag: str) -> None:
+    from pathlib import Path
+
+    folder = Path(path).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise typer.BadParameter(f"folder {str(folder)!r} does not exist; create it first or "
+                                 "choose another path", param_hint=flag)
+
+
+def _run_compare(uc: Any, inst: Any, budgets: list[float], seeds: int,
+                 names: list[str] | None, options: dict[str, dict[str, Any]],
+                 quiet: bool) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hybrid_workbench.compare import choose_backends, compare
+
+    chosen, _ = choose_backends(uc, inst, names)
+    total = len(chosen) * len(budgets) * seeds
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+        task = bar.add_task("comparing", total=total)
+
+        def advance(what: str) -> None:
+            bar.update(task, advance=1, description=what)
+
+        return compare(uc, inst, budgets=budgets, seeds=seeds, backends=names,
+                       options=options, progress=advance)
+
+
+def _fmt(value: Any, spec: str = ".6g") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _print_comparison(result: Any, plot: str | None) -> None:
+    ref = result.reference
+    ref_text = (f"{ref.value:.6g} ({ref.kind}: {ref.source})" if ref.value is not None
+                else "none (no run was feasible)")
+    console.print(f"[bold]{result.usecase} / {result.instance}[/]: {result.seeds} seed(s) per "
+                  f"backend and budget; reference {ref_text}", highlight=False)
+    console.print(f"target for success and time to target: {_fmt(result.target)} "
+                  f"({result.target_rule})", highlight=False)
+    for b in result.budgets:
+        table = Table(title=f"budget {b:g} s per run")
+        for col in ("#", "backend", "median", "best", "95% CI median", "gap %", "P(target)",
+                    "to target s", "solve s", "setup s"):
+            table.add_column(col, justify="left" if col == "backend" else "right",
+                             no_wrap=col == "backend")
+        for i, r in enumerate(result.rankings[b], 1):
+            ci = (f"{r.median_objective_ci[0]:.6g}..{r.median_objective_ci[1]:.6g}"
+                  if r.median_objective_ci else "-")
+            name = r.backend + (f" ({r.errors[0][:60]})" if r.errors and not r.feasible_runs
+                                else "")
+            table.add_row(str(i), name, _fmt(r.median_objective), _fmt(r.best_objective),
+                          ci, _fmt(r.gap_pct, ".2f"),
+                          f"{r.success_probability:.2f}", _fmt(r.median_time_to_target_s, ".3g"),
+                          _fmt(r.median_wall_s, ".3g"), _fmt(r.median_setup_s, ".2f"))
+        console.print(table)
+        console.print(f"[bold]{result.verdicts()[b]}[/]", highlight=False)
+    for e in result.excluded:
+        console.print(f"left out: {e.backend}: {e.reason}", highlight=False)
+    if plot:
+        console.print(f"plot: {plot}", highlight=False)
 
 
 def _register_extensions() -> None:
