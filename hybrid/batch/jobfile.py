@@ -52,6 +52,14 @@ __all__ = ["JobFileError", "Problem", "Task", "JobFile", "load_job", "job_from_d
 TOP_KEYS = ("name", "seed", "repeats", "time_limit", "jobs")
 JOB_KEYS = ("usecase", "instances", "backends", "options", "time_limit", "repeats",
             "formulation", "params")
+#: Limits, checked before any work: tasks per job file, values the YAML expands to through
+#: its aliases, bytes of the job file and of an instance file, and any integer generator
+#: parameter (sizes, counts).
+MAX_TASKS = 10_000
+MAX_YAML_VALUES = 100_000
+MAX_JOB_BYTES = 1 << 20
+MAX_INSTANCE_BYTES = 256 << 20
+MAX_GENERATE_INT = 20_000
 FILE_SUFFIXES = {".txt", ".json", ".csv", ".yaml", ".yml", ".rud", ".gz", ".npz", ".npy",
                  ".xyz", ".lp", ".mps", ".dat", ".xml"}
 
@@ -69,15 +77,16 @@ class JobFileError(WorkbenchError, ValueError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a job file."""
+    """One thing wrong in a job file: where (file, line, field), what, and what would do."""
 
     source: str
     line: int | None
     message: str
+    field: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.message}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
 class _Map(dict):
@@ -122,6 +131,64 @@ def _line(obj: Any, key: str | int | None = None) -> int | None:
     return getattr(obj, "line", None)
 
 
+class _Recursive(Exception):
+    """A YAML alias that refers to a node containing itself."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
+def _expanded_sizes(root: yaml.Node) -> dict[int, int]:
+    """Values each node expands to once aliases are followed (memoised: linear time)."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            raise _Recursive(node)
+        open_.add(key)
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(n) for n in node.value)
+        else:
+            total = 1
+        open_.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root)
+    return sizes
+
+
+def _check_expansion(src: str, root: yaml.Node) -> None:
+    """Refuse a document whose aliases expand it past :data:`MAX_YAML_VALUES` (or loop)."""
+    try:
+        sizes = _expanded_sizes(root)
+    except _Recursive as exc:
+        line = exc.node.start_mark.line + 1
+        raise JobFileError(src, [Problem(src, line, "a YAML alias (*name) refers to a value that "
+                                         "contains it; write the value out instead")]) from None
+    except RecursionError:
+        raise JobFileError(src, [Problem(src, None, "the YAML is nested too deeply to read; "
+                                         "a job file needs a few levels")]) from None
+    total = sizes[id(root)]
+    if total <= MAX_YAML_VALUES:
+        return
+    line, field = root.start_mark.line + 1, None
+    if isinstance(root, yaml.MappingNode):  # name the first top-level key that is too big
+        for k, v in root.value:
+            if sizes[id(v)] > MAX_YAML_VALUES or sizes[id(v)] * 2 > total:
+                line, field = k.start_mark.line + 1, str(k.value)
+                break
+    raise JobFileError(src, [Problem(src, line, (
+        f"the YAML expands to {total:,} values through its aliases (*name); at most "
+        f"{MAX_YAML_VALUES:,} are allowed: write the values out, or use fewer aliases"), field)])
+
+
 def derive_seed(base: int, usecase: str, instance: str, backend: str, repeat: int) -> int:
     """A task's seed: a SHA-256 digest of its coordinates, reduced to 31 bits."""
     text = f"{base}/{usecase}/{instance}/{backend}/{repeat}".encode()
@@ -158,25 +225,30 @@ class _Checker:
     def __init__(self, source: str, base_dir: Path) -> None:
         self.source, self.base_dir, self.problems = source, base_dir, []
 
-    def add(self, line: int | None, message: str) -> None:
-        self.problems.append(Problem(self.source, line, message))
+    def add(self, line: int | None, message: str, field: str | None = None) -> None:
+        self.problems.append(Problem(self.source, line, message, field))
 
-    def keys(self, obj: _Map, allowed: tuple[str, ...], what: str) -> None:
+    def keys(self, obj: _Map, allowed: tuple[str, ...], what: str, where: str = "") -> None:
         for key in obj:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
-                self.add(_line(obj, key), f"unknown key {key!r} in {what}{hint}")
+                self.add(_line(obj, key), f"unknown key {key!r} in {what}{hint}",
+                         f"{where}.{key}" if where else key)
 
     def number(self, obj: Mapping[str, Any], key: str, kind: type, minimum: float,
-               default: Any) -> Any:
+               default: Any, where: str = "", maximum: float | None = None) -> Any:
         if key not in obj or obj[key] is None:
             return default
         value = obj[key]
+        field = f"{where}.{key}" if where else key
         ok = isinstance(value, (int, float) if kind is float else int) and not isinstance(value, bool)
         if not ok or value < minimum:
             what = "an integer" if kind is int else "a number"
-            self.add(_line(obj, key), f"{key!r} must be {what} >= {minimum}, got {value!r}")
+            self.add(_line(obj, key), f"{key!r} must be {what} >= {minimum}, got {value!r}", field)
+            return default
+        if maximum is not None and value > maximum:
+            self.add(_line(obj, key), f"{key!r} is {value:,}; at most {maximum:,} is allowed", field)
             return default
         return kind(value)
 
@@ -184,18 +256,29 @@ class _Checker:
 def load_job(path: str | Path) -> JobFile:
     """Read and validate a job file; raise :class:`JobFileError` listing every problem."""
     path = Path(path)
+    src = str(path)
     if not path.is_file():
-        raise JobFileError(str(path), [Problem(str(path), None, "job file not found")])
+        raise JobFileError(src, [Problem(src, None, "job file not found")])
+    size = path.stat().st_size
+    if size > MAX_JOB_BYTES:
+        raise JobFileError(src, [Problem(src, None, f"the job file is {size:,} bytes; at most "
+                                         f"{MAX_JOB_BYTES:,} are allowed (list instances in "
+                                         "files, not inline)")])
     raw = path.read_bytes()
     try:
         node = yaml.compose(raw.decode("utf-8"), Loader=yaml.SafeLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        why = getattr(exc, "problem", None) or str(exc)
-        raise JobFileError(str(path), [Problem(str(path), line, f"not valid YAML: {why}")]) from None
+        why = getattr(exc, "problem", None) or getattr(exc, "reason", None) or "unreadable text"
+        raise JobFileError(src, [Problem(src, line, f"not valid YAML: {why}")]) from None
+    except RecursionError:
+        raise JobFileError(src, [Problem(src, None, "the YAML is nested too deeply to read; "
+                                         "a job file needs a few levels")]) from None
+    if node is not None:
+        _check_expansion(src, node)
     data = _convert(node) if node is not None else None
-    return job_from_dict(data, source=str(path), base_dir=path.resolve().parent,
+    return job_from_dict(data, source=src, base_dir=path.resolve().parent,
                          sha256=hashlib.sha256(raw).hexdigest(), default_name=path.stem)
 
 
@@ -215,22 +298,27 @@ def job_from_dict(data: Any, *, source: str = "<job>", base_dir: Path | None = N
         data = _as_map(data)
     ck.keys(data, TOP_KEYS, "the job file")
     name = str(data.get("name") or default_name)
-    seed = ck.number(data, "seed", int, 0, 0)
-    repeats = ck.number(data, "repeats", int, 1, 1)
+    seed = ck.number(data, "seed", int, 0, 0, maximum=2**32 - 1)
+    repeats = ck.number(data, "repeats", int, 1, 1, maximum=MAX_TASKS)
     time_limit = ck.number(data, "time_limit", float, 1e-9, None)
     jobs = data.get("jobs")
     tasks: list[Task] = []
     if not isinstance(jobs, list) or not jobs:
         ck.add(_line(data, "jobs") if "jobs" in data else data.line,
-               "'jobs' must be a non-empty list of {usecase, instances, backends}")
+               "must be a non-empty list of {usecase, instances, backends}", "jobs")
         jobs = []
     known_uc, known_be = usecase_names(), backend_names()
     for j, job in enumerate(jobs):
         if not isinstance(job, _Map):
-            ck.add(_line(jobs, j), f"jobs[{j}] must be a mapping with usecase, instances, backends")
+            ck.add(_line(jobs, j), "must be a mapping with usecase, instances, backends", f"jobs[{j}]")
             continue
         tasks.extend(_expand_job(ck, job, j, seed=seed, repeats=repeats, time_limit=time_limit,
                                  known_uc=known_uc, known_be=known_be))
+        if len(tasks) > MAX_TASKS:
+            ck.add(_line(jobs, j), f"the job file expands to {len(tasks):,} tasks by jobs[{j}]; "
+                   f"at most {MAX_TASKS:,} are allowed: lower counts, repeats or backends, or "
+                   "split it into several job files", f"jobs[{j}]")
+            break
     if ck.problems:
         raise JobFileError(source, ck.problems)
     seen: set[str] = set()
@@ -267,77 +355,88 @@ def _expand_job(ck: _Checker, job: _Map, j: int, *, seed: int, repeats: int,
     from hybrid_workbench.registry import get_backend, get_usecase
 
     where = f"jobs[{j}]"
-    ck.keys(job, JOB_KEYS, where)
-    repeats = ck.number(job, "repeats", int, 1, repeats)
-    time_limit = ck.number(job, "time_limit", float, 1e-9, time_limit)
+    ck.keys(job, JOB_KEYS, where, where)
+    repeats = ck.number(job, "repeats", int, 1, repeats, where, maximum=MAX_TASKS)
+    time_limit = ck.number(job, "time_limit", float, 1e-9, time_limit, where)
     uc = None
     uc_name = job.get("usecase")
     if not isinstance(uc_name, str):
         ck.add(_line(job, "usecase") if "usecase" in job else job.line,
-               f"{where}: 'usecase' is required (one of {', '.join(known_uc)})")
+               f"required (one of {', '.join(known_uc)})", f"{where}.usecase")
     elif uc_name not in known_uc:
         close = difflib.get_close_matches(uc_name, known_uc, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        ck.add(_line(job, "usecase"), f"unknown use case {uc_name!r}; {hint}known: {', '.join(known_uc)}")
+        ck.add(_line(job, "usecase"), f"unknown use case {uc_name!r}; {hint}known: "
+               f"{', '.join(known_uc)}", f"{where}.usecase")
     else:
         try:
             uc = get_usecase(uc_name)
         except WorkbenchError as exc:
-            ck.add(_line(job, "usecase"), str(exc))
+            ck.add(_line(job, "usecase"), str(exc), f"{where}.usecase")
     formulation = job.get("formulation") or {}
     params = job.get("params") or {}
     for key, value in (("formulation", formulation), ("params", params)):
         if not isinstance(value, Mapping):
-            ck.add(_line(job, key), f"{where}.{key} must be a mapping of name: value")
+            ck.add(_line(job, key), "must be a mapping of name: value", f"{where}.{key}")
     # backends and their options
     backends = job.get("backends")
     chosen: list[str] = []
     if not isinstance(backends, list) or not backends:
         ck.add(_line(job, "backends") if "backends" in job else job.line,
-               f"{where}: 'backends' must be a non-empty list of backend names (see `hybrid backends`)")
+               "must be a non-empty list of backend names (see `hybrid backends`)",
+               f"{where}.backends")
         backends = []
     options = job.get("options") or _Map()
     if not isinstance(options, Mapping):
-        ck.add(_line(job, "options"), f"{where}.options must map backend names to option mappings")
+        ck.add(_line(job, "options"), "must map backend names to option mappings", f"{where}.options")
         options = _Map()
     for b, be_name in enumerate(backends):
         line = _line(backends, b)
+        bf = f"{where}.backends[{b}]"
         if not isinstance(be_name, str) or be_name not in known_be:
             close = difflib.get_close_matches(str(be_name), known_be, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            ck.add(line, f"unknown backend {be_name!r}; {hint}known: {', '.join(known_be)}")
+            ck.add(line, f"unknown backend {be_name!r}; {hint}known: {', '.join(known_be)}", bf)
             continue
         try:
             be = get_backend(be_name)
         except WorkbenchError as exc:
-            ck.add(line, str(exc))
+            ck.add(line, str(exc), bf)
             continue
         avail = be.available()
         if avail is not True:
             ck.add(line, f"backend {be_name!r} is not available here: {avail}; "
-                         f"install with: {be.install_hint()}")
+                         f"install with: {be.install_hint()}", bf)
             continue
         if uc is not None and not any(k in be.model_kinds for k in uc.model_kinds):
             ck.add(line, f"backend {be_name!r} accepts {', '.join(be.model_kinds)} models; use case "
-                         f"{uc.name!r} produces {', '.join(uc.model_kinds)}")
+                         f"{uc.name!r} produces {', '.join(uc.model_kinds)}", bf)
             continue
         opts = options.get(be_name) or {}
         if not isinstance(opts, Mapping):
-            ck.add(_line(options, be_name), f"options for {be_name!r} must be a mapping")
+            ck.add(_line(options, be_name), "must be a mapping of option: value",
+                   f"{where}.options.{be_name}")
             continue
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 be.make_options(_plain(opts))
         except WorkbenchError as exc:
-            ck.add(_line(options, be_name), str(exc))
+            ck.add(_line(options, be_name), str(exc), f"{where}.options.{be_name}")
             continue
         chosen.append(be_name)
     for be_name in options:
         if be_name not in backends:
             ck.add(_line(options, be_name), f"options given for {be_name!r}, which is not in "
-                                            f"{where}.backends")
-    instances = _instances(ck, job, where, uc, seed, _plain(params) if isinstance(params, Mapping) else {})
+                                            f"{where}.backends", f"{where}.options.{be_name}")
+    instances = _instances(ck, job, where, uc, seed, _plain(params) if isinstance(params, Mapping) else {},
+                           per_instance=max(1, len(chosen)) * repeats)
+    expanded = len(instances) * len(chosen) * repeats
+    if expanded > MAX_TASKS:  # refused before a single task is built
+        ck.add(_line(job, "instances"), f"{len(instances):,} instances x {len(chosen)} backends x "
+               f"{repeats} repeats = {expanded:,} tasks; at most {MAX_TASKS:,} are allowed per job "
+               "file: lower counts, repeats or backends, or split it", f"{where}.instances")
+        return []
     tasks = []
     for key, source in instances:
         for be_name in chosen:
@@ -352,19 +451,20 @@ def _expand_job(ck: _Checker, job: _Map, j: int, *, seed: int, repeats: int,
 
 
 def _instances(ck: _Checker, job: _Map, where: str, uc: Any, seed: int,
-               params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+               params: dict[str, Any], per_instance: int = 1) -> list[tuple[str, dict[str, Any]]]:
     """(key, source) for every instance entry; problems for missing files or bad generators."""
     from hybrid_workbench.usecase import parse_generate_spec
 
     entries = job.get("instances")
     if not isinstance(entries, list) or not entries:
         ck.add(_line(job, "instances") if "instances" in job else job.line,
-               f"{where}: 'instances' must be a non-empty list of paths, shipped names or "
-               "{generate: {...}, count: N}")
+               "must be a non-empty list of paths, shipped names or {generate: {...}, count: N}",
+               f"{where}.instances")
         return []
     out: list[tuple[str, dict[str, Any]]] = []
     for i, entry in enumerate(entries):
         line = _line(entries, i)
+        field = f"{where}.instances[{i}]"
         gen: dict[str, Any] | None = None
         count = 1
         if isinstance(entry, str) and parse_generate_spec(entry) is not None:
@@ -373,25 +473,42 @@ def _instances(ck: _Checker, job: _Map, where: str, uc: Any, seed: int,
             extra = [k for k in entry if k not in ("generate", "count")]
             if extra or not isinstance(entry.get("generate", {}), Mapping):
                 ck.add(line, f"instance entry must be {{generate: {{...}}, count: N}}, got keys "
-                             f"{sorted(entry)}")
+                             f"{sorted(entry)}", field)
                 continue
-            count = ck.number(entry, "count", int, 1, 1)
+            room = max(1, MAX_TASKS // max(1, per_instance))
+            raw = entry.get("count")
+            if isinstance(raw, int) and not isinstance(raw, bool) and raw > room:
+                ck.add(_line(entry, "count"), (
+                    f"{raw:,} instances x {per_instance:,} tasks each (backends x repeats) = "
+                    f"{raw * per_instance:,} tasks; at most {MAX_TASKS:,} tasks are allowed per "
+                    f"job file, so count can be at most {room:,} here: lower it, or split the "
+                    "job file"), f"{field}.count")
+                continue
+            count = ck.number(entry, "count", int, 1, 1, field)
             gen = _plain(entry.get("generate") or {})
         elif not isinstance(entry, str):
             ck.add(line, f"instance entry must be a path, a shipped name or {{generate: ...}}, "
-                         f"got {entry!r}")
+                         f"got {entry!r}", field)
             continue
         if gen is not None:
             base = gen.get("seed", seed)
             if not isinstance(base, int) or isinstance(base, bool):
-                ck.add(line, f"generate seed must be an integer, got {base!r}")
+                ck.add(line, f"generate seed must be an integer, got {base!r}", f"{field}.generate.seed")
                 continue
             body = {k: v for k, v in gen.items() if k != "seed"}
+            big = {k: v for k, v in body.items()
+                   if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_GENERATE_INT}
+            if big:
+                k, v = next(iter(big.items()))
+                ck.add(line, f"{k} = {v:,} is too large an instance to generate here; at most "
+                             f"{MAX_GENERATE_INT:,} is allowed", f"{field}.generate.{k}")
+                continue
             if uc is not None:
                 try:  # generator parameters are checked by generating the first instance
                     uc.open("generate:", seed=base, **body)
                 except (WorkbenchError, TypeError, ValueError) as exc:
-                    ck.add(line, f"cannot generate {uc.name} instance from {gen}: {exc}")
+                    ck.add(line, f"cannot generate {uc.name} instance from {gen}: {exc}",
+                           f"{field}.generate")
                     continue
             for k in range(count):
                 out.append((instance_key(body, base + k),
@@ -399,17 +516,22 @@ def _instances(ck: _Checker, job: _Map, where: str, uc: Any, seed: int,
             continue
         path = (ck.base_dir / entry) if not Path(entry).is_absolute() else Path(entry)
         if path.is_file():
+            size = path.stat().st_size
+            if size > MAX_INSTANCE_BYTES:
+                ck.add(line, f"instance file {entry!r} is {size:,} bytes; at most "
+                             f"{MAX_INSTANCE_BYTES:,} are allowed", field)
+                continue
             out.append((entry, {"path": str(path.resolve())}))
         elif ("/" in entry or "\\" in entry or Path(entry).suffix.lower() in FILE_SUFFIXES
               or path.exists()):
             ck.add(line, f"instance file {entry!r} not found (looked for {path}); paths are "
-                         "relative to the job file")
+                         "relative to the job file", field)
         elif uc is not None:
             try:  # a shipped name: check it resolves now, not mid-batch
                 uc.load(entry, **params)
             except (WorkbenchError, OSError) as exc:
                 ck.add(line, f"instance {entry!r} is neither a file next to the job file nor "
-                             f"a shipped {uc.name} instance: {exc}")
+                             f"a shipped {uc.name} instance: {exc}", field)
                 continue
             out.append((entry, {"name": entry}))
     return out

@@ -44,7 +44,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["tts", "approximation_ratio", "reaches", "bootstrap_ci", "group_metrics", "RTOL",
-           "instance_sense", "choose_reference", "summarise", "side_by_side"]
+           "gap_pct", "time_to_target", "instance_sense", "choose_reference", "summarise",
+           "side_by_side"]
 
 #: Relative tolerance for "reached the reference".
 RTOL = 1e-6
@@ -75,6 +76,40 @@ def approximation_ratio(objective: float | None, reference: float | None,
         return None
     direct = (sense == "max") == (reference > 0)
     return float(objective / reference) if direct else float(reference / objective)
+
+
+def gap_pct(objective: float | None, reference: float | None, sense: str) -> float | None:
+    """How far ``objective`` is from ``reference``, in % of ``|reference|``; 0 is as good,
+    positive is worse (for both senses). None where undefined.
+
+    Examples:
+        >>> gap_pct(99.0, 100.0, "max"), gap_pct(101.0, 100.0, "min"), gap_pct(-9.0, -10.0, "min")
+        (1.0, 1.0, 10.0)
+    """
+    if objective is None or reference is None or reference == 0:
+        return None
+    diff = reference - objective if sense == "max" else objective - reference
+    return 100.0 * diff / abs(reference)
+
+
+def time_to_target(trace: Sequence[Sequence[float]], wall_s: float | None,
+                   objective: float | None, feasible: bool | None, target: float | None,
+                   sense: str, rtol: float = RTOL) -> float | None:
+    """Seconds until a run first reached ``target``: from its best-so-far ``trace`` of
+    ``(t, objective)`` pairs, else its wall time; None if it never did.
+
+    Examples:
+        >>> time_to_target([(0.1, 5.0), (0.4, 9.0)], 1.0, 9.0, True, 9.0, "max")
+        0.4
+        >>> time_to_target([], 1.0, 9.0, True, 9.0, "max"), time_to_target([], 1.0, 8.0, True, 9.0, "max")
+        (1.0, None)
+    """
+    if not reaches(objective, feasible, target, sense, rtol):
+        return None
+    for t, obj in trace:
+        if reaches(obj, True, target, sense, rtol):
+            return float(t)
+    return None if wall_s is None else float(wall_s)
 
 
 def reaches(objective: float | None, feasible: bool | None, reference: float | None,
