@@ -219,6 +219,76 @@ def test_failures_crashes_and_timeouts_are_recorded_and_the_rest_completes(tmp_p
     assert rows[("dwave-greedy", None)]["status"] == "best_found"
 
 
+def test_a_killed_worker_is_replaced_and_every_task_stored_once_with_its_real_status(tmp_path) -> None:
+    env = install_plugin(tmp_path / "plugin")
+    pids = tmp_path / "pids.txt"
+    job = write_job(tmp_path, f"""
+        name: survive
+        seed: 2
+        repeats: 3
+        jobs:
+          - usecase: maxcut
+            instances: [{{generate: {{size: 8}}, count: 2}}]
+            backends: [exact, dwave-greedy]
+          - usecase: maxcut
+            instances: [{{generate: {{size: 8}}}}]
+            backends: [flaky]
+            options: {{flaky: {{mode: pidfile, path: "{pids}", seconds: 1.5}}}}
+            repeats: 1
+    """)
+    store = tmp_path / "s.sqlite"
+    proc = subprocess.Popen(_cmd("batch", str(job), "--store", str(store), "--workers", "2",
+                                 "--quiet"), cwd=ROOT, env={**os.environ, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (pids.is_file() and pids.read_text().strip()):
+        time.sleep(0.02)
+    worker = int(pids.read_text().split()[0])   # the pool worker running the flaky task
+    os.kill(worker, signal.SIGKILL)             # mid-task
+    _, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err
+    rows = store_rows(store)
+    assert len(rows) == len({r["task_id"] for r in rows}) == 2 * 2 * 3 + 1
+    flaky = [r for r in rows if r["backend"] == "flaky"]
+    assert len(flaky) == 1 and flaky[0]["attempts"] == 2        # killed once, then finished
+    assert len(pids.read_text().split()) == 2 and int(pids.read_text().split()[1]) != worker
+    for r in rows:                                             # everything has its real status
+        optimum = brute_force_maxcut(r["instance"])
+        assert r["error"] is None and r["feasible"] == 1
+        if r["backend"] in ("exact", "flaky"):
+            assert r["status"] == "optimal" and r["objective"] == optimum
+        else:
+            assert r["status"] == "best_found" and r["objective"] <= optimum + 1e-9
+    assert sum(r["attempts"] for r in rows) == len(rows) + 1
+    assert "1 retried after their process died" in err
+
+
+def test_resume_runs_again_the_tasks_whose_process_died(tmp_path) -> None:
+    env = install_plugin(tmp_path / "plugin")
+    job = write_job(tmp_path, """
+        name: crashing
+        jobs:
+          - usecase: maxcut
+            instances: [{generate: {size: 6}}]
+            backends: [exact, flaky]
+            options: {flaky: {mode: crash}}
+    """)
+    store = tmp_path / "c.sqlite"
+    out = run("batch", str(job), "--store", str(store), "--workers", "1", "--retries", "0",
+              "--quiet", env=env)
+    assert out.returncode == 0, out.stderr
+    first = {r["backend"]: r for r in store_rows(store)}
+    assert first["flaky"]["status"] == "crashed" and first["flaky"]["attempts"] == 1
+    plain = run("batch", str(job), "--store", str(store), "--quiet", env=env)
+    assert "ran 0 task(s)" in plain.stderr                     # stored once: not rerun
+    again = run("batch", str(job), "--store", str(store), "--resume", "--retries", "1",
+                "--quiet", env=env)
+    assert again.returncode == 0 and "ran 1 task(s)" in again.stderr, again.stderr
+    rows = {r["backend"]: r for r in store_rows(store)}
+    assert len(rows) == 2 and rows["exact"] == first["exact"]
+    assert rows["flaky"]["status"] == "crashed" and rows["flaky"]["attempts"] == 2
+
+
 def test_killed_batch_resumes_with_every_task_stored_once(tmp_path) -> None:
     job = write_job(tmp_path, """
         name: long
@@ -297,9 +367,9 @@ def test_unreachable_scheduler_and_bad_job_are_one_line_errors(tmp_path) -> None
     out = run("batch", str(bad))
     assert out.returncode != 0
     lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and "bad.yaml:3: unknown use case 'nope'" in lines[0]
-    assert "bad.yaml:4: instance file 'a.txt' not found" in lines[0]  # checked regardless
-    assert "bad.yaml:5: unknown backend 'nope'" in lines[0]
+    assert len(lines) == 1 and "bad.yaml:3: jobs[0].usecase: unknown use case 'nope'" in lines[0]
+    assert "bad.yaml:4: jobs[0].instances[0]: instance file 'a.txt' not found" in lines[0]
+    assert "bad.yaml:5: jobs[0].backends[0]: unknown backend 'nope'" in lines[0]
     assert not (tmp_path / "bad.sqlite").exists()
 
 

@@ -140,3 +140,116 @@ def test_reference_is_the_use_case_value_else_best_seen_marked(tmp_path) -> None
     assert paths["plot:maxcut"].stat().st_size > 1000
     assert "![maxcut.png](./maxcut.png)" in paths["markdown"].read_text()
     assert "<img src='maxcut.png'" in paths["html"].read_text()
+
+
+def _bomb(levels: int = 9, width: int = 9) -> str:
+    lines = ["name: lol", "a: &a [" + ", ".join(['"lol"'] * width) + "]"]
+    for prev, name in zip("abcdefghij", "bcdefghijk"[: levels - 1]):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * width) + "]")
+    return "\n".join([*lines, "jobs: []"]) + "\n"
+
+
+def test_task_count_is_bounded_before_any_task_is_built(tmp_path) -> None:
+    path = _job(tmp_path, """
+        name: big
+        repeats: 2
+        jobs:
+          - usecase: maxcut
+            instances: [{generate: {size: 8}, count: 100000}]
+            backends: [exact, dwave-sa]
+    """)
+    with pytest.raises(JobFileError) as info:
+        load_job(path)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.field) == (5, "jobs[0].instances[0].count")
+    assert "100,000 instances x 4 tasks each" in problem.message and "400,000 tasks" in problem.message
+    assert "at most 10,000" in problem.message and "count can be at most 2,500" in problem.message
+    assert str(problem).startswith(f"{path}:5: jobs[0].instances[0].count: ")
+
+
+def test_tasks_over_several_entries_are_bounded_too(tmp_path) -> None:
+    path = _job(tmp_path, """
+        name: big
+        repeats: 1000
+        jobs:
+          - usecase: maxcut
+            instances: [{generate: {size: 8}, count: 6}, {generate: {size: 9}, count: 6}]
+            backends: [exact]
+    """)
+    with pytest.raises(JobFileError, match=r"12 instances x 1 backends x 1000 repeats = 12,000 "
+                                           r"tasks; at most 10,000"):
+        load_job(path)
+
+
+def test_a_yaml_alias_bomb_is_refused_with_its_size(tmp_path) -> None:
+    path = tmp_path / "lol.yaml"
+    path.write_text(_bomb())
+    with pytest.raises(JobFileError) as info:
+        load_job(path)
+    (problem,) = info.value.problems
+    # values once every alias is written out: a is a list of 9 strings (10 values), each next
+    # level a list of 9 copies of the previous; the document adds its mapping, its keys and
+    # the values of name and jobs
+    sizes = [10]
+    for _ in range(8):
+        sizes.append(1 + 9 * sizes[-1])
+    total = 1 + 2 + sum(1 + s for s in sizes) + 2
+    assert f"expands to {total:,} values" in problem.message and "at most 100,000" in problem.message
+    first_big = next(i for i, s in enumerate(sizes) if s > 100_000)
+    assert problem.line == 2 + first_big and problem.field == "abcdefghi"[first_big]
+    path.write_text("name: r\nx: &x [1, *x]\njobs: []\n")
+    with pytest.raises(JobFileError, match=r"r?:2: a YAML alias \(\*name\) refers to a value"):
+        load_job(path)
+
+
+def test_generator_sizes_and_seeds_are_bounded(tmp_path) -> None:
+    path = _job(tmp_path, """
+        name: huge
+        seed: 5000000000
+        jobs:
+          - usecase: maxcut
+            instances: [{generate: {size: 10000000}}]
+            backends: [exact]
+    """)
+    with pytest.raises(JobFileError) as info:
+        load_job(path)
+    found = {(p.line, p.field): p.message for p in info.value.problems}
+    assert "at most 4,294,967,295" in found[(2, "seed")]
+    assert "size = 10,000,000" in found[(5, "jobs[0].instances[0].generate.size")]
+    assert "at most 20,000" in found[(5, "jobs[0].instances[0].generate.size")]
+
+
+def test_no_problem_message_names_an_exception_type(tmp_path) -> None:
+    path = _job(tmp_path, """
+        name: broken
+        jobs:
+          - usecase: maxcut
+            instances: [{generate: {sise: 5}}, {generate: {size: 5}, count: 0}]
+            backends: [dwave-sa]
+            options: {dwave-sa: {num_reads: many}}
+    """)
+    with pytest.raises(JobFileError) as info:
+        load_job(path)
+    text = str(info.value)
+    assert len(info.value.problems) == 3 and all(p.field and p.line for p in info.value.problems)
+    assert not any(name in text for name in ("Error", "Exception", "Traceback"))
+
+
+def test_bad_store_folder_and_workers_are_usage_errors(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    import hybrid_workbench.cli.batch  # noqa: F401 - registers the batch commands
+    from hybrid_workbench.cli import app
+
+    job = _job(tmp_path, """
+        jobs:
+          - usecase: maxcut
+            instances: [{generate: {size: 5}}]
+            backends: [exact]
+    """)
+    for args, words in ((["--store", "/no/such/dir/x.sqlite"], "/no/such/dir does not exist"),
+                        (["--workers", "0"], "--workers")):
+        out = CliRunner().invoke(app, ["batch", str(job), "--quiet", *args])
+        assert out.exit_code == 2, out.output
+        assert words in " ".join(out.output.split())
+    assert not (tmp_path / "job.sqlite").exists()
