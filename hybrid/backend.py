@@ -153,6 +153,10 @@ class Backend(abc.ABC, Generic[O]):
             return f"missing package(s): {', '.join(missing)}"
         return True
 
+    def notes(self) -> str:
+        """A short note on limits in force here (a licence, a device), shown by ``hybrid backends``."""
+        return ""
+
     def install_hint(self) -> str:
         """How to make an unavailable backend available."""
         return install_hint(self.extra, self.package)

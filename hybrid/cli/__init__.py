@@ -85,6 +85,9 @@ def backends_cmd(
             "version": backend.version() if avail is True else None,
             "device": backend.device,
             "description": backend.description,
+            "max_variables": backend.max_variables(backend.make_options(None))
+            if avail is True else None,
+            "notes": backend.notes() if avail is True else "",
         })
     for name, why in broken_backends().items():
         rows.append({"name": name, "model_types": [], "available": False,
@@ -99,7 +102,8 @@ def backends_cmd(
     for r in rows:
         table.add_row(r["name"], ", ".join(r["model_types"]),
                       "[green]yes[/]" if r["available"] else "[red]no[/]",
-                      r["version"] if r["available"] else (r["reason"] or ""),
+                      (r["version"] + (f"; {r['notes']}" if r.get("notes") else ""))
+                      if r["available"] else (r["reason"] or ""),
                       r["install_hint"] or "")
     console.print(table)
 
@@ -114,7 +118,7 @@ def _backend_detail(backend: Any, as_json: bool) -> None:
             "available": avail is True, "reason": None if avail is True else avail,
             "install_hint": None if avail is True else backend.install_hint(),
             "time_limit": caps.time_limit, "anytime": caps.anytime, "exact": caps.exact,
-            "max_variables": caps.max_variables,
+            "max_variables": caps.max_variables, "notes": backend.notes() if avail is True else "",
             "options": describe_options(backend.Options)}
     if as_json:
         emit_json(data)
@@ -123,7 +127,8 @@ def _backend_detail(backend: Any, as_json: bool) -> None:
     limit = ("spends a time limit (anytime)" if caps.anytime else
              "honours a time limit" if caps.time_limit else "runs to completion (no time limit)")
     console.print(f"models: {', '.join(caps.model_kinds)}; device: {caps.device}; {limit}"
-                  + ("" if avail is True else f"; not available here: {avail}"), highlight=False)
+                  + ("" if avail is True else f"; not available here: {avail}")
+                  + (f"; {data['notes']}" if data["notes"] else ""), highlight=False)
     table = Table(title=f"options of {backend.name} (set with -o key=value)")
     for col in ("option", "type", "default", "help"):
         table.add_column(col)
