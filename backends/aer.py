@@ -10,6 +10,11 @@ uses to get Aer's Qiskit V2 primitives:
 * :func:`make_primitives` -- Aer ``SamplerV2`` and ``EstimatorV2`` on that simulator, with a
   preset pass manager targeting it, so any Qiskit V2 code runs on it unchanged.
 
+Each backend also hands out its primitives as a
+:class:`~hybrid_workbench.primitives.Primitives` bundle (``backend.primitives(options,
+seed)``, built once per process and setting), which is how QAOA, VQE and the circuit use
+cases run on it: they ask the registry by name and never import this module.
+
 Solving a :class:`qiskit.QuantumCircuit` returns a :class:`~hybrid_workbench.result.Result` with
 ``model_kind='circuit'``, ``energy=None``, ``info['counts']`` exactly as Qiskit's
 ``BitArray.get_counts()`` gives them (big-endian strings: clbit 0 is the last character),
@@ -33,15 +38,16 @@ Qiskit is imported inside functions only, so listing backends stays light.
 from __future__ import annotations
 
 import functools
-import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from hybrid_workbench.backend import Backend
+from hybrid_workbench.backend import Backend, check_seed
 from hybrid_workbench.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError, UnsupportedModelError
 from hybrid_workbench.deadline import Deadline
 from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.primitives import Primitives, machine_memory_bytes
 from hybrid_workbench.result import Solved, Status
 
 __all__ = ["make_aer_simulator", "make_primitives", "statevector_bytes", "machine_memory_bytes",
@@ -61,14 +67,6 @@ def statevector_bytes(num_qubits: int) -> int:
         16.0
     """
     return 16 * 2 ** int(num_qubits)
-
-
-def machine_memory_bytes() -> int:
-    """Physical memory of this machine in bytes (from ``sysconf``; 8 GiB if unknown)."""
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return 8 * 2 ** 30
 
 
 @functools.cache
@@ -190,7 +188,19 @@ class AerOptions(BackendOptions):
             raise OptionsError(f"max_memory_gb must be positive, got {self.max_memory_gb}")
 
 
-class _AerBackend(Backend):
+@functools.lru_cache(maxsize=16)
+def _cached_primitives(kind: str, seed: int | None, device: str, noise_backend: str | None,
+                       shots: int, optimization_level: int) -> Primitives:
+    """One bundle per process and setting (a noisy pass manager's target takes seconds to
+    build; runs stay reproducible: the seed goes with every run)."""
+    sampler, estimator, pm = make_primitives(kind, seed=seed, device=device,
+                                             noise_backend=noise_backend, default_shots=shots,
+                                             optimization_level=optimization_level)
+    return Primitives(sampler=sampler, estimator=estimator, pass_manager=pm,
+                      source=f"aer-{kind}", exact=kind != "noisy")
+
+
+class _AerBackend(Backend[AerOptions]):
     """Shared behaviour of the Aer circuit backends."""
 
     kind: ClassVar[str] = "statevector"
@@ -206,13 +216,30 @@ class _AerBackend(Backend):
             return int(options.max_memory_gb * 2 ** 30)
         return machine_memory_bytes() // 2
 
-    def max_variables(self, options: BackendOptions) -> int | None:
-        assert isinstance(options, AerOptions)
+    def primitives(self, options: Mapping[str, Any] | AerOptions | None = None,
+                   seed: int | None = None) -> Primitives:
+        """Aer ``SamplerV2``, ``EstimatorV2`` and a preset pass manager for this simulator.
+
+        ``options`` are this backend's (``shots`` becomes the sampler's default shots;
+        ``device``, ``optimization_level``, ``noise_backend`` as for :meth:`solve`). The
+        estimator is exact on the ideal simulators. Bundles are cached per setting.
+
+        Examples:
+            >>> prims = AerStatevectorBackend().primitives(seed=3)
+            >>> type(prims.sampler).__name__, type(prims.estimator).__name__, prims.exact
+            ('SamplerV2', 'EstimatorV2', True)
+        """
+        opts = self.make_options(options)
+        if seed is not None:
+            seed = check_seed(seed)
+        return _cached_primitives(self.kind, seed, opts.device, opts.noise_backend, opts.shots,
+                                  opts.optimization_level)
+
+    def max_variables(self, options: AerOptions) -> int | None:
         limit = self.memory_limit_bytes(options)
         return max(0, (limit // 16).bit_length() - 1)
 
-    def _check(self, model: Any, options: BackendOptions) -> None:
-        assert isinstance(options, AerOptions)
+    def _check(self, model: Any, options: AerOptions) -> None:
         from hybrid_workbench.models import describe_model, model_kind
 
         if model_kind(model) != "circuit":
@@ -241,8 +268,7 @@ class _AerBackend(Backend):
         return make_aer_simulator(self.kind, seed=seed, device=options.device,
                                   noise_backend=options.noise_backend)
 
-    def _solve(self, model: Any, options: BackendOptions, deadline: Deadline, seed: int) -> Solved:
-        assert isinstance(options, AerOptions)
+    def _solve(self, model: Any, options: AerOptions, deadline: Deadline, seed: int) -> Solved:
         from qiskit.transpiler import generate_preset_pass_manager
         from qiskit_aer.primitives import SamplerV2
 
@@ -290,7 +316,7 @@ class AerMPSBackend(_AerBackend):
     kind = "mps"
     description = "Qiskit Aer matrix product state simulator (large, weakly entangled circuits)"
 
-    def max_variables(self, options: BackendOptions) -> int | None:
+    def max_variables(self, options: AerOptions) -> int | None:
         return MPS_MAX_QUBITS
 
     def _check_size(self, n: int, options: AerOptions) -> None:

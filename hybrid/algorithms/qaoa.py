@@ -10,8 +10,29 @@ Two execution paths compute the same numbers (a test checks ``<C>`` to 1e-9):
 
 * ``fast`` -- :class:`~hybrid_workbench.algorithms.qaoa_sim.DiagonalQAOASimulator`, a statevector
   simulator specialised to diagonal costs (NumPy, numba or CuPy);
-* ``aer`` -- the circuit (``PauliEvolutionGate`` of the ``SparsePauliOp`` and RX mixers) on
-  Qiskit Aer's ``EstimatorV2`` / ``SamplerV2``: the path a real device would take.
+* ``primitives`` -- the circuit (``PauliEvolutionGate`` of the ``SparsePauliOp`` and RX
+  mixers, :mod:`~hybrid_workbench.algorithms.qaoa_circuit`) on Qiskit V2 primitives: those
+  of the gate-model backend named by ``gate_backend`` (``aer-statevector`` by default,
+  asked of the registry), or primitives passed from Python. This is the path a real
+  device takes.
+
+Primitives from Python go to the constructor, since options stay JSON-able: the sampler
+draws the final samples (and the shots of a CVaR objective); an estimator, when given,
+computes ``<C>`` (exactly, for Qiskit's ``StatevectorEstimator``), otherwise ``<C>`` is
+the mean of sampled energies. User primitives run as given (seed them yourself)::
+
+    >>> from qiskit.primitives import StatevectorEstimator, StatevectorSampler
+    >>> import dimod
+    >>> ring = dimod.BinaryQuadraticModel({}, {(0, 1): 1, (1, 2): 1, (2, 3): 1, (3, 0): 1},
+    ...                                   0.0, "SPIN")
+    >>> user = QAOABackend(sampler=StatevectorSampler(seed=5), estimator=StatevectorEstimator())
+    >>> r = user.solve(ring, seed=1, options={"p": 1})
+    >>> r.energy, r.info["path"], r.info["primitives"]["source"]
+    (-4.0, 'primitives', 'user')
+    >>> from hybrid_workbench.algorithms.qaoa_sim import DiagonalQAOASimulator
+    >>> fast = DiagonalQAOASimulator(ring).expectation(r.info["gammas"], r.info["betas"])
+    >>> abs(fast - r.info["expectation"]) < 1e-9  # exact estimator = the fast engine
+    True
 
 Angles start from a linear ramp (a discretised annealing schedule) and, with
 ``init='interp'``, grow one layer at a time with the INTERP transfer of Zhou et al. (PRX
@@ -20,8 +41,17 @@ Angles start from a linear ramp (a discretised annealing schedule) and, with
 the mixer (warm-start QAOA, Egger et al., Quantum 5, 479, 2021). The cost is normalised
 by its largest coefficient, so the default angles suit any scale.
 
+A ``time_limit`` is kept (:mod:`hybrid_workbench.deadline`): on the fast path the cost of
+the table, of one evaluation and of the final sampling is estimated first
+(:mod:`~hybrid_workbench.algorithms.qaoa_plan`) and a model whose first evaluation cannot
+fit is refused before work (:class:`~hybrid_workbench.errors.ProblemTooLargeError`, with
+the figures); then no evaluation starts that would not end before the deadline with the
+final sampling held back (:class:`~hybrid_workbench.algorithms.budget.Budget`, measured
+costs). Stopped early, ``qaoa`` samples the best angles found so far at the depth reached
+(``status='time_limit'``); finished early, it spends the rest on restarts from perturbed
+best angles (``anytime``). ``info['trace']`` is the best objective so far against time.
+
 Examples:
-    >>> import dimod
     >>> bqm = dimod.BinaryQuadraticModel({}, {(0, 1): 1.0, (1, 2): 1.0, (0, 2): 1.0}, 0.0, "SPIN")
     >>> r = QAOABackend().solve(bqm, seed=1, options={"p": 1})
     >>> r.energy, r.info["path"]
@@ -30,6 +60,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -37,16 +68,18 @@ from typing import Any, Literal
 from hybrid_workbench._optional import lazy_module
 
 dimod = lazy_module("dimod")
-import numpy as np
 
+from hybrid_workbench.algorithms.qaoa_circuit import AerQAOAEvaluator, CircuitQAOAEvaluator
+from hybrid_workbench.algorithms.qaoa_loop import QAOARun, interp, linear_ramp, run_qaoa
 from hybrid_workbench.backend import SamplerBackend
-from hybrid_workbench.errors import OptionsError, ProblemTooLargeError
 from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.errors import OptionsError, ProblemTooLargeError
 from hybrid_workbench.options import BackendOptions
-from hybrid_workbench.result import Solved
+from hybrid_workbench.primitives import Primitives, is_gate_model, machine_memory_bytes
+from hybrid_workbench.result import Solved, Status
 
 __all__ = ["QAOAOptions", "QAOABackend", "QAOARun", "run_qaoa", "linear_ramp", "interp",
-           "AerQAOAEvaluator"]
+           "AerQAOAEvaluator", "CircuitQAOAEvaluator"]
 
 HARD_LIMIT = 34
 
@@ -57,9 +90,14 @@ class QAOAOptions(BackendOptions):
 
     Attributes:
         p: number of layers.
-        path: ``fast`` (diagonal-cost simulator) or ``aer`` (Aer V2 primitives).
+        path: ``fast`` (diagonal-cost simulator), ``primitives`` (the circuit on Qiskit V2
+            primitives) or ``auto`` (``primitives`` when the backend was given primitives
+            from Python, else ``fast``).
+        gate_backend: registered gate-model backend whose primitives the ``primitives``
+            path uses (unless primitives were given from Python).
+        gate_options: options of that backend's primitives (e.g. ``device``).
         engine: fast-path engine: ``auto`` (numba if installed), ``numba``, ``numpy``, ``cupy``.
-        shots: samples drawn from the optimised state.
+        shots: samples drawn from the optimised state (and per CVaR or sampled objective).
         cvar_alpha: CVaR fraction in (0, 1]; 1 is the plain expectation.
         optimizer: ``scipy.optimize.minimize`` method.
         maxiter: optimiser iterations per depth.
@@ -69,10 +107,14 @@ class QAOAOptions(BackendOptions):
         warm_start: backend name whose solution biases the initial state (None: ``|+>``).
         warm_start_epsilon: regularisation of the warm start (0 < eps <= 0.5).
         max_qubits: refuse larger models (default: what half this machine's memory holds).
+        time_limit: seconds; the optimiser stops in time and the best angles are sampled;
+            time left after convergence goes to restarts (None: run to convergence).
     """
 
     p: int = 2
-    path: Literal["fast", "aer"] = "fast"
+    path: Literal["auto", "fast", "primitives"] = "auto"
+    gate_backend: str = "aer-statevector"
+    gate_options: dict[str, Any] = field(default_factory=dict)
     engine: Literal["auto", "numba", "numpy", "cupy"] = "auto"
     shots: int = 1024
     cvar_alpha: float = 1.0
@@ -84,6 +126,7 @@ class QAOAOptions(BackendOptions):
     warm_start: str | None = None
     warm_start_epsilon: float = 0.25
     max_qubits: int | None = None
+    time_limit: float | None = None
 
     def __post_init__(self) -> None:
         if self.p < 1:
@@ -100,204 +143,48 @@ class QAOAOptions(BackendOptions):
             raise OptionsError(f"max_qubits must be in 1..{HARD_LIMIT}, got {self.max_qubits}")
 
 
-def linear_ramp(p: int, delta: float = 0.75) -> np.ndarray:
-    """Linear-ramp angles ``[g_1..g_p, b_1..b_p]`` (a Trotterised anneal for minimisation).
+class QAOABackend(SamplerBackend[QAOAOptions]):
+    """QAOA on BQMs: the fast diagonal-cost simulator, or any Qiskit V2 primitives.
 
-    Examples:
-        >>> linear_ramp(2, 1.0).tolist()
-        [0.25, 0.75, -0.75, -0.25]
+    Args:
+        sampler: a Qiskit ``BaseSamplerV2`` to run on (draws the final samples).
+        estimator: a Qiskit ``BaseEstimatorV2`` for ``<C>`` (optional; needs a sampler).
+        pass_manager: makes the circuit fit those primitives (None: run it as built).
+
+    Without primitives, the ``path`` option chooses the fast simulator or the primitives
+    of the ``gate_backend`` named in the options.
     """
-    f = (np.arange(p) + 0.5) / p
-    return np.concatenate([delta * f, -delta * (1 - f)])
-
-
-def interp(angles: np.ndarray) -> np.ndarray:
-    """INTERP transfer of depth-``p`` angles to depth ``p + 1`` (Zhou et al. 2020).
-
-    Examples:
-        >>> interp(np.array([0.4, -0.6])).tolist()
-        [0.4, 0.4, -0.6, -0.6]
-    """
-    p = len(angles) // 2
-
-    def up(x: np.ndarray) -> np.ndarray:
-        padded = np.concatenate([[0.0], x, [0.0]])
-        i = np.arange(1, p + 2)
-        return (i - 1) / p * padded[i - 1] + (p - i + 1) / p * padded[i]
-
-    return np.concatenate([up(angles[:p]), up(angles[p:])])
-
-
-class AerQAOAEvaluator:
-    """QAOA energies and samples through Aer's ``EstimatorV2`` / ``SamplerV2``.
-
-    The parametrised circuit is built and transpiled once; each evaluation binds angles.
-    """
-
-    def __init__(self, bqm: dimod.BinaryQuadraticModel, seed: int | None = None,
-                 thetas: np.ndarray | None = None, p: int = 1) -> None:
-        from qiskit import QuantumCircuit
-        from qiskit.circuit import ParameterVector
-        from qiskit.circuit.library import PauliEvolutionGate
-
-        from hybrid_workbench.backends.aer import make_primitives
-        from hybrid_workbench.algorithms.ising import bqm_to_pauli
-
-        self.op, self.offset, self.variables = bqm_to_pauli(bqm)
-        self.n, self.p = len(self.variables), p
-        self.gammas, self.betas = ParameterVector("g", p), ParameterVector("b", p)
-        qc = QuantumCircuit(self.n)
-        if thetas is None:
-            qc.h(range(self.n))
-        else:
-            for q, th in enumerate(thetas):
-                qc.ry(float(th), q)
-        for layer in range(p):
-            qc.append(PauliEvolutionGate(self.op, time=self.gammas[layer]), range(self.n))
-            for q in range(self.n):
-                if thetas is None:
-                    qc.rx(2 * self.betas[layer], q)
-                else:
-                    qc.ry(-float(thetas[q]), q)
-                    qc.rz(2 * self.betas[layer], q)
-                    qc.ry(float(thetas[q]), q)
-        self.circuit = qc
-        self.sampler, self.estimator, pm = make_primitives("statevector", seed=seed)
-        self.isa = pm.run(qc)
-        self.isa_measured = pm.run(qc.measure_all(inplace=False))
-        self.observable = self.op.apply_layout(self.isa.layout)
-
-    def _values(self, gammas: Any, betas: Any) -> list[float]:
-        bind = dict(zip(self.gammas, gammas)) | dict(zip(self.betas, betas))
-        return [float(bind[p]) for p in self.isa.parameters]
-
-    def expectation(self, gammas: Any, betas: Any) -> float:
-        pub = (self.isa, self.observable, self._values(gammas, betas))
-        return float(self.estimator.run([pub]).result()[0].data.evs) + self.offset
-
-    def sample_bits(self, gammas: Any, betas: Any, shots: int) -> np.ndarray:
-        """Samples as a (shots, n) 0/1 array, qubit order."""
-        pub = (self.isa_measured, self._values(gammas, betas))
-        bits = self.sampler.run([pub], shots=shots).result()[0].data.meas
-        arr = np.unpackbits(bits.array, axis=-1)[:, -bits.num_bits:]  # big-endian rows
-        return arr[:, ::-1].astype(np.int8)
-
-
-@dataclass
-class QAOARun:
-    """What a QAOA run produced, besides the samples."""
-
-    sampleset: dimod.SampleSet
-    gammas: list[float]
-    betas: list[float]
-    objective: float
-    history: list[float] = field(default_factory=list)
-    evaluations: int = 0
-    engine: str = ""
-    scale: float = 1.0
-    warm_start_energy: float | None = None
-
-
-def _warm_thetas(bqm: dimod.BinaryQuadraticModel, options: QAOAOptions, seed: int,
-                 order: list[Any]) -> tuple[np.ndarray, float]:
-    from hybrid_workbench.registry import get_backend
-
-    res = get_backend(options.warm_start).solve(bqm, seed=seed)
-    assert res.sample is not None and res.energy is not None
-    bits = np.array([(res.sample[v] + 1) // 2 if bqm.vartype is dimod.SPIN else res.sample[v]
-                     for v in order])
-    eps = options.warm_start_epsilon
-    c = np.where(bits == 1, 1 - eps, eps)
-    return 2 * np.arcsin(np.sqrt(c)), float(res.energy)
-
-
-def run_qaoa(bqm: dimod.BinaryQuadraticModel, options: QAOAOptions, seed: int) -> QAOARun:
-    """Optimise the angles and sample the final state (see the module docstring)."""
-    from scipy.optimize import minimize
-
-    from hybrid_workbench.algorithms.ising import indices_to_samples, spin_arrays
-    from hybrid_workbench.algorithms.qaoa_sim import DiagonalQAOASimulator
-
-    rng = np.random.default_rng(seed)
-    h, _, _, J, _, order = spin_arrays(bqm)
-    coeffs = np.abs(np.concatenate([h, J]))
-    scale = float(coeffs.max()) if coeffs.size and coeffs.max() > 0 else 1.0
-    thetas, warm_energy = None, None
-    if options.warm_start:
-        thetas, warm_energy = _warm_thetas(bqm, options, seed, order)
-    sim = DiagonalQAOASimulator(bqm, engine=options.engine) if options.path == "fast" else None
-    history: list[float] = []
-    evaluator: list[Any] = [None]
-
-    def objective(x: np.ndarray, p: int) -> float:
-        g, b = x[:p] / scale, x[p:]
-        if sim is not None:
-            val = sim.objective(g, b, thetas, options.cvar_alpha)
-        else:
-            ev = evaluator[0]
-            if options.cvar_alpha >= 1:
-                val = ev.expectation(g, b)
-            else:
-                bits = ev.sample_bits(g, b, options.shots)
-                e = np.sort(bqm.energies((bits if bqm.vartype is dimod.BINARY else 2 * bits - 1,
-                                          order)))
-                val = float(e[: max(1, int(np.ceil(options.cvar_alpha * len(e))))].mean())
-        history.append(float(val))
-        return float(val)
-
-    if options.initial_angles is not None:
-        depths, x = [options.p], np.array(options.initial_angles, dtype=float)
-    elif options.init == "ramp":
-        depths, x = [options.p], linear_ramp(options.p, options.ramp_delta)
-    else:
-        depths, x = list(range(1, options.p + 1)), linear_ramp(1, options.ramp_delta)
-    for k, p in enumerate(depths):
-        if k > 0:
-            x = interp(x)
-        if options.path == "aer":
-            evaluator[0] = AerQAOAEvaluator(bqm, seed=seed, thetas=thetas, p=p)
-        res = minimize(objective, x, args=(p,), method=options.optimizer,
-                       options={"maxiter": options.maxiter})
-        x = np.asarray(res.x, dtype=float)
-    p = options.p
-    gammas, betas = x[:p] / scale, x[p:]
-    if sim is not None:
-        psi = sim.evolve(gammas, betas, thetas)  # engine's own form: no complex copy
-        final = sim.energy_of(psi)
-        states = indices_to_samples(sim.sample(psi, options.shots, rng), len(order), bqm.vartype)
-        engine = sim.engine
-    else:
-        final = evaluator[0].expectation(gammas, betas)
-        bits = evaluator[0].sample_bits(gammas, betas, options.shots)
-        states = bits if bqm.vartype is dimod.BINARY else (2 * bits - 1).astype(np.int8)
-        engine = "aer-statevector"
-    ss = dimod.SampleSet.from_samples_bqm((states, order), bqm).aggregate()
-    return QAOARun(sampleset=ss, gammas=[float(v) for v in gammas], betas=[float(v) for v in betas],
-                   objective=float(final), history=history, evaluations=len(history),
-                   engine=engine, scale=scale, warm_start_energy=warm_energy)
-
-
-class QAOABackend(SamplerBackend):
-    """QAOA on BQMs: fast diagonal-cost simulator or Qiskit Aer primitives."""
 
     name = "qaoa"
     Options = QAOAOptions
     requires = ("qiskit", "scipy")
     package = "hybrid-workbench"
     device = "simulator"
-    description = "QAOA (p layers, CVaR, INTERP/ramp angles, warm start) on a fast or Aer simulator"
+    anytime = True
+    description = "QAOA (p layers, CVaR, INTERP/ramp angles, warm start) on a fast simulator or Qiskit primitives"
     conformance = {"min_success": 0.8, "sizes": (4, 8, 12), "trials": 3,
                    "options": {"p": 2, "maxiter": 100}}
 
-    def max_variables(self, options: BackendOptions) -> int | None:
-        assert isinstance(options, QAOAOptions)
-        from hybrid_workbench.backends.aer import machine_memory_bytes
+    def __init__(self, sampler: Any = None, estimator: Any = None,
+                 pass_manager: Any = None) -> None:
+        if sampler is None and estimator is not None:
+            raise OptionsError("qaoa samples its optimised state: pass a sampler too (e.g. "
+                               "qiskit.primitives.StatevectorSampler()); the estimator is "
+                               "optional and gives exact <C> where it is exact")
+        self.user_primitives = Primitives.from_user(sampler, estimator, pass_manager)
 
+    def resolve_path(self, options: QAOAOptions) -> str:
+        """``fast`` or ``primitives``: what ``auto`` means for this instance."""
+        if options.path != "auto":
+            return options.path
+        return "primitives" if self.user_primitives is not None else "fast"
+
+    def max_variables(self, options: QAOAOptions) -> int | None:
         memory = machine_memory_bytes() // 2 // 32  # see qaoa_sim.BYTES_PER_STATE
         fits = max(1, memory.bit_length() - 1)
         return min(options.max_qubits or HARD_LIMIT, fits, HARD_LIMIT)
 
-    def _check(self, model: Any, options: BackendOptions) -> None:
+    def _check(self, model: Any, options: QAOAOptions) -> None:
         try:
             super()._check(model, options)
         except ProblemTooLargeError:
@@ -308,20 +195,58 @@ class QAOABackend(SamplerBackend):
                 f"~32*2^{n} bytes, over its limit of {limit} qubits (max_qubits; half this "
                 "machine's memory); use 'decompose' with sub_backend='qaoa' to split the "
                 "model into sub-problems") from None
+        path = self.resolve_path(options)
+        if self.user_primitives is not None and path == "fast":
+            raise OptionsError("qaoa: this backend was given primitives, which path='fast' "
+                               "would ignore; leave path at 'auto' (or use QAOABackend())")
+        if path == "primitives" and self.user_primitives is None:
+            from hybrid_workbench.registry import get_backend
 
-    def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
+            if not is_gate_model(get_backend(options.gate_backend)):
+                raise OptionsError(f"qaoa: gate_backend {options.gate_backend!r} is not a "
+                                   "gate-model backend (no primitives); use e.g. "
+                                   "'aer-statevector'")
+
+    def _setup(self, options: QAOAOptions) -> None:
+        """Imports; under a time limit, the fast path's cost calibration (it compiles the
+        numba kernels too), once per process."""
+        super()._setup(options)
+        import importlib
+
+        for module in ("dimod", "scipy.optimize", "hybrid_workbench.algorithms.qaoa_sim",
+                       "hybrid_workbench.algorithms.ising"):
+            importlib.import_module(module)
+        if self.resolve_path(options) == "primitives":
+            import qiskit.circuit.library  # noqa: F401  (PauliEvolutionGate, seconds cold)
+        if options.time_limit is not None and options.engine != "cupy":
+            from hybrid_workbench._optional import is_installed
+            from hybrid_workbench.algorithms.qaoa_plan import calibrate
+
+            for engine in ("numpy", "numba"):
+                if options.engine in ("auto", engine) and is_installed(engine):
+                    calibrate(engine)
+
+    def _solve(self, model: dimod.BinaryQuadraticModel, options: QAOAOptions,
                deadline: Deadline, seed: int) -> Solved:
-        assert isinstance(options, QAOAOptions)
         start = time.perf_counter()
+        path = self.resolve_path(options)
         if model.num_variables == 0:
             ss = dimod.SampleSet.from_samples_bqm(([[]], []), model)
-            return Solved(ss, solver_s=0.0,
-                                    info={"path": options.path, "num_qubits": 0})
-        run = run_qaoa(model, options, seed)
-        info = {"path": options.path, "engine": run.engine, "num_qubits": model.num_variables,
-                "p": options.p, "gammas": run.gammas, "betas": run.betas,
-                "expectation": run.objective, "history": run.history,
-                "evaluations": run.evaluations, "cost_scale": run.scale}
+            return Solved(ss, solver_s=0.0, info={"path": path, "num_qubits": 0})
+        resolved = dataclasses.replace(options, path=path)
+        run = run_qaoa(model, resolved, seed, deadline, self.user_primitives)
+        info: dict[str, Any] = {
+            "path": path, "engine": run.engine, "num_qubits": model.num_variables,
+            "p": options.p, "depth_reached": run.depth, "gammas": run.gammas,
+            "betas": run.betas, "expectation": run.objective,
+            "expectation_exact": run.expectation_exact, "history": run.history,
+            "evaluations": run.evaluations, "restarts": run.restarts,
+            "cost_scale": run.scale, "trace": run.trace}
+        if path == "primitives":
+            info["primitives"] = (self.user_primitives.describe() if self.user_primitives
+                                  else {"source": options.gate_backend})
         if run.warm_start_energy is not None:
             info["warm_start_energy"] = run.warm_start_energy
-        return Solved(run.sampleset, solver_s=time.perf_counter() - start, info=info)
+        status = Status.TIME_LIMIT if run.stopped else Status.BEST_FOUND
+        return Solved(run.sampleset, status=status, solver_s=time.perf_counter() - start,
+                      info=info)
