@@ -10,6 +10,9 @@ budget, and scores every run against one stated :class:`Reference`:
   figure;
 * the **target** for success and time to target is the reference, or, for a maximisation
   that no run reaches, 99.5 % of it (stated beside the figures);
+Scores come from the one metrics module (:mod:`hybrid_workbench.batch.metrics`) that
+``hybrid bench`` and the demo use too.
+
 * per budget and backend: median and best objective, gap to the reference (%), success
   probability, median time to target (from the backend's best-so-far trace where it
   records one, else its wall time), a 95 % bootstrap interval of the median objective
@@ -30,16 +33,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from hybrid_workbench.batch.metrics import bootstrap_ci, gap_pct, reaches, time_to_target
 from hybrid_workbench.errors import OptionsError, WorkbenchError
 
 __all__ = ["Reference", "Run", "Excluded", "Ranking", "Comparison", "choose_backends",
-           "find_reference", "compare", "gap_pct", "verdict_line"]
+           "find_reference", "compare", "verdict_line"]
 
 #: Fraction of a maximisation reference used as the target when no run reaches it.
 TARGET_FRACTION = 0.995
 #: Models up to this many binary variables get a certified reference by enumeration.
 ENUMERATION_LIMIT = 26
-RTOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -191,25 +194,8 @@ def find_reference(uc: Any, instance: Any) -> Reference:
     return Reference(None, "none", "")
 
 
-def gap_pct(objective: float | None, reference: float | None, sense: str) -> float | None:
-    """How far ``objective`` is from ``reference``, in % of ``|reference|``; 0 is as good,
-    positive is worse (for both senses). None where undefined.
-
-    Examples:
-        >>> gap_pct(99.0, 100.0, "max"), gap_pct(101.0, 100.0, "min"), gap_pct(-9.0, -10.0, "min")
-        (1.0, 1.0, 10.0)
-    """
-    if objective is None or reference is None or reference == 0:
-        return None
-    diff = reference - objective if sense == "max" else objective - reference
-    return 100.0 * diff / abs(reference)
-
-
 def _reaches(objective: float | None, target: float | None, sense: str) -> bool:
-    if objective is None or target is None:
-        return False
-    slack = RTOL * max(1.0, abs(target))
-    return objective >= target - slack if sense == "max" else objective <= target + slack
+    return reaches(objective, True, target, sense)
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -298,12 +284,7 @@ def _target(reference: Reference, runs: Iterable[Run], sense: str) -> tuple[floa
 
 
 def _time_to_target(run: Run, target: float | None, sense: str) -> float | None:
-    if not run.feasible or not _reaches(run.objective, target, sense):
-        return None
-    for t, obj in run.trace:
-        if _reaches(obj, target, sense):
-            return float(t)
-    return run.wall_s  # no trace: the run's end is when its answer was known
+    return time_to_target(run.trace, run.wall_s, run.objective, run.feasible, target, sense)
 
 
 def _median(values: Sequence[float]) -> float | None:
@@ -311,8 +292,6 @@ def _median(values: Sequence[float]) -> float | None:
 
 
 def _rank(runs: list[Run], reference: Reference, sense: str) -> list[Ranking]:
-    from hybrid_workbench.batch.metrics import bootstrap_ci
-
     out = []
     for name in dict.fromkeys(r.backend for r in runs):
         mine = [r for r in runs if r.backend == name]

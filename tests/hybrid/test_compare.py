@@ -8,7 +8,8 @@ import json
 import pytest
 
 import hybrid_workbench as hw
-from hybrid_workbench.compare import compare, gap_pct, verdict_line
+from hybrid_workbench.batch.metrics import gap_pct
+from hybrid_workbench.compare import compare, verdict_line
 from hybrid_workbench.deadline import grace_s
 
 
