@@ -14,8 +14,10 @@ offers them batched over replicas on both devices:
   iteration (a few matrix-matrix products), used to scale time steps and temperatures;
 * :func:`greedy_descent` -- steepest single-flip descent of many replicas at once, the
   cheap polish applied to the solvers' final states;
-* :func:`energies` -- ``s^T J s / 2 + h^T s`` of every replica;
-* :class:`TimeFill` -- the length of a schedule that fills a time limit.
+* :func:`energies` -- ``s^T J s / 2 + h^T s`` of every replica.
+
+Biases of any numeric type (integer biases of a ``DictBQM``, float32 of a ``Float32BQM``)
+become float64 arrays here, once, so the solvers never see an integer array.
 
 Examples:
     >>> import dimod
@@ -30,18 +32,17 @@ Examples:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from hybrid_workbench._optional import lazy_module
-from hybrid_workbench.errors import OptionsError
 
 dimod = lazy_module("dimod")
 import numpy as np
 
-__all__ = ["IsingArrays", "TimeFill", "check_fill", "spectral_radius", "greedy_descent",
-           "energies", "samples_to_vartype"]
+__all__ = ["IsingArrays", "spectral_radius", "greedy_descent", "energies", "samples_to_vartype"]
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,12 @@ class IsingArrays:
         spin = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
         n = len(labels)
         h, (row, col, q), offset = spin.to_numpy_vectors(variable_order=labels)
+        q = np.asarray(q, dtype=np.float64)  # integer biases (DictBQM) would stay integer
         J = scipy.sparse.csr_matrix(
             (np.concatenate([q, q]), (np.concatenate([row, col]), np.concatenate([col, row]))),
             shape=(n, n))  # one COO -> CSR pass (duplicates summed)
         J.eliminate_zeros()
-        return cls(labels, J, np.asarray(h, dtype=float), float(offset), bqm.vartype)
+        return cls(labels, J, np.asarray(h, dtype=np.float64), float(offset), bqm.vartype)
 
     def with_auxiliary_spin(self) -> Any:
         """Couplings with ``h`` folded into an extra spin ``n``: ``J'[i, n] = h_i``.
@@ -99,72 +101,6 @@ class IsingArrays:
         col = scipy.sparse.csr_matrix(self.h.reshape(-1, 1))
         return scipy.sparse.bmat([[self.J, col], [col.T, None]], format="csr",
                                  dtype=float).tocsr() if n else self.J
-
-
-def check_fill(options: Any, length_name: str) -> None:
-    """Reject a ``fill_time_limit`` option that cannot fill anything, before any work.
-
-    Called at the start of a solve, once the time limit is known (a solve's ``time_limit``
-    joins the options after they are first read).
-    """
-    length = getattr(options, length_name)
-    if options.fill_time_limit and options.time_limit is None:
-        raise OptionsError("fill_time_limit=True needs a time limit: pass time_limit=SECONDS "
-                           "(--time-limit SECONDS on the command line)")
-    if options.fill_time_limit and length is not None:
-        raise OptionsError(f"fill_time_limit=True picks {length_name} itself; drop "
-                           f"{length_name}={length} or fill_time_limit")
-
-
-class TimeFill:
-    """The length of an annealing schedule (SB steps, SA sweeps): fixed, or filling a time
-    limit.
-
-    Asked to fill (``fill`` and no fixed length), the schedule starts provisionally endless
-    (its pump or temperature barely moves); :meth:`observe` then sets the length from the
-    measured rate until ``REPLAN`` of it is done, so it ends ``MARGIN`` of the limit before
-    the deadline. One long schedule is what a fixed budget is best spent on for rare
-    low-energy states, and a fixed schedule cut by the limit ends half-annealed.
-
-    Args:
-        total: a fixed length, or None (``default``, or filled).
-        deadline: the ``time.perf_counter()`` reading the run must stop by, or None.
-        limit: the time limit in seconds (sets the margin).
-        fill: fill the time up to ``deadline`` (needs one, and ``total`` None).
-
-    Examples:
-        >>> plan = TimeFill(None, deadline=10.0, limit=10.0, fill=True)
-        >>> plan.fill, plan.total > 10 ** 6
-        (True, True)
-        >>> plan.observe(done=20, now=0.9)   # the first reading only marks the start
-        >>> plan.observe(done=100, now=1.0)  # 80 steps in 0.1 s: 800 steps/s, 8.7 s left
-        >>> plan.total
-        7060
-    """
-
-    MARGIN = 0.03
-    REPLAN = 0.8
-
-    def __init__(self, total: int | None, deadline: float | None, limit: float | None,
-                 default: int = 1000, fill: bool = False) -> None:
-        self.fill = fill and total is None and deadline is not None
-        self.total = (10 ** 9 if self.fill else default) if total is None else total
-        self.deadline = deadline
-        self.margin = self.MARGIN * (limit or 0.0)
-        self._mark: tuple[int, float] | None = None
-
-    def observe(self, done: int, now: float) -> None:
-        """Progress so far; a filling schedule re-plans from the rate since the first
-        reading (what runs before it may include compiling)."""
-        if not self.fill:
-            return
-        if self._mark is None:
-            self._mark = (done, now)
-            return
-        first, then = self._mark
-        if now > then and done < self.REPLAN * self.total:
-            left = self.deadline - now - self.margin
-            self.total = max(done + 1, done + int(left * (done - first) / (now - then)))
 
 
 def samples_to_vartype(spins: np.ndarray, vartype: dimod.Vartype) -> np.ndarray:
@@ -208,13 +144,16 @@ def energies(xp: Any, J: Any, h: Any, S: Any) -> Any:
     return 0.5 * (S * (J @ S)).sum(axis=0) + h @ S
 
 
-def greedy_descent(xp: Any, J: Any, h: Any, S: Any, max_flips: int | None = None) -> tuple[Any, int]:
+def greedy_descent(xp: Any, J: Any, h: Any, S: Any, max_flips: int | None = None,
+                   stop_at: float | None = None) -> tuple[Any, int]:
     """Steepest single-spin-flip descent of every replica (columns of ``S``) in parallel.
 
     Each round flips, in every replica, the spin whose flip lowers the energy most, until
-    no flip helps (a 1-flip local minimum) or ``max_flips`` rounds (default ``n``). Local
-    fields are updated incrementally from the flipped spins' rows of ``J`` (symmetric), so
-    a round costs one row gather, not a product with all of ``J``.
+    no flip helps (a 1-flip local minimum), ``max_flips`` rounds (default ``n``) or the
+    :func:`time.perf_counter` reading ``stop_at`` (checked every 8 rounds; every round
+    lowers or keeps each energy, so stopping early is safe). Local fields are updated
+    incrementally from the flipped spins' rows of ``J`` (symmetric), so a round costs one
+    row gather, not a product with all of ``J``.
 
     Returns:
         ``(S, rounds)``: the descended spins (a new array) and the rounds used.
@@ -229,6 +168,8 @@ def greedy_descent(xp: Any, J: Any, h: Any, S: Any, max_flips: int | None = None
     rounds = 0
     sparse = not hasattr(J, "ndim") or not isinstance(J, xp.ndarray)
     while rounds < limit:
+        if stop_at is not None and rounds % 8 == 7 and time.perf_counter() >= stop_at:
+            break
         delta = -2.0 * S * fields  # energy change of flipping each spin
         best = xp.argmin(delta, axis=0)
         gain = delta[best, cols]

@@ -3,7 +3,8 @@
 Metropolis single-spin dynamics under a geometric (or linear) inverse-temperature schedule,
 every replica advanced together. Two kernels compute the same dynamics:
 
-* ``vectorized`` (the GPU path, and NumPy's when numba is absent): the variables are split
+* ``array`` (the GPU path, and NumPy's when numba is absent; ``vectorized`` before this
+  release, still accepted with a :class:`DeprecationWarning`): the variables are split
   into colour classes by a greedy graph colouring (:func:`networkx.greedy_color`); spins of
   one class share no coupling, so a whole class is updated at once in every replica -- one
   sparse (or dense) row-block product, one vector of Metropolis tests. This is the
@@ -12,11 +13,22 @@ every replica advanced together. Two kernels compute the same dynamics:
 * ``compiled`` (CPU): a numba kernel (:mod:`hybrid_workbench.backends.ising.sa_kernels`) sweeping spins in order
   with incremental local fields, replicas spread over CPU threads.
 
-``kernel="auto"`` takes ``vectorized`` on a GPU and ``compiled`` on the CPU when numba is
-installed. Both draw their randomness from the seed, per replica, so runs of a fixed
-schedule repeat exactly. With ``fill_time_limit=True``, one schedule fills the time limit
-(:class:`~hybrid_workbench.backends.ising.model.TimeFill`): a fixed budget is best spent on one slow anneal,
-and a fixed schedule cut by the limit would end hot.
+``kernel="auto"`` takes ``array`` on a GPU and ``compiled`` on the CPU when numba is
+installed (loaded in the backend's set-up, apart from the solve). Both draw their
+randomness from the seed, per replica, so runs of a fixed schedule repeat exactly.
+
+With a ``time_limit`` and no ``num_sweeps``, one schedule spends the time and reaches its
+cold end by the deadline: the number of sweeps follows the sweep rate measured during the
+run (:class:`~hybrid_workbench.backends.ising.schedule.Schedule`), so a busy machine gets
+fewer sweeps, not a schedule cut while still hot. ``fill_time_limit=False`` makes the
+limit only cap the default 1000 sweeps; with ``num_sweeps`` it always only caps.
+``info["trace"]`` holds the best energy against time, taken between chunks of sweeps.
+
+Like Ocean's samplers, ``initial_states`` (any samples-like: a :class:`dimod.SampleSet`,
+dicts, an array with labels) start the replicas from given states:
+``initial_states_generator`` fills the remaining replicas with ``random`` states, ``tile``
+repeats the given ones, ``none`` requires one per replica; extra states are dropped.
+Without ``num_replicas`` (or ``num_reads``) there is one replica per state.
 The default ``beta_range``: cold enough that all the spins with the weakest bias together
 flip with probability 1/100 on the last sweep (dwave-samplers' rule, so the cold end
 scales with their number); hot enough that a spin under the *typical* field of a random
@@ -34,14 +46,19 @@ Examples:
     >>> r = GPUSABackend().solve(bqm, seed=1, options={"device": "cpu", "num_sweeps": 50})
     >>> r.energy, r.info["device"]
     (-2.5, 'cpu')
+    >>> r = GPUSABackend().solve(bqm, seed=1, options={"device": "cpu", "num_sweeps": 5,
+    ...                          "initial_states": [{"a": -1, "b": 1, "c": -1}]})
+    >>> r.info["replicas"], r.info["initial_states"]
+    (1, 1)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from hybrid_workbench._optional import lazy_module
 
@@ -49,56 +66,71 @@ dimod = lazy_module("dimod")
 import numpy as np
 
 from hybrid_workbench import arrays
-from hybrid_workbench.backends.ising import sa_kernels as kernels
-from hybrid_workbench.backends.ising.model import IsingArrays, TimeFill, check_fill, energies, samples_to_vartype
-from hybrid_workbench.backend import SamplerBackend
-from hybrid_workbench.errors import BackendUnavailableError, OptionsError
+from hybrid_workbench.backends.ising.base import IsingBackend
+from hybrid_workbench.backends.ising.model import IsingArrays, energies, samples_to_vartype
+from hybrid_workbench.backends.ising.options import InitialStates, IsingOptions
+from hybrid_workbench.backends.ising.schedule import Schedule, TraceRecorder
 from hybrid_workbench.deadline import Deadline
-from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.errors import OptionsError
 from hybrid_workbench.result import Solved
 
 __all__ = ["GPUSABackend", "GPUSAOptions", "beta_ends", "beta_schedule", "colour_classes",
            "sweep_betas"]
 
 DEFAULT_SWEEPS = 1000
+MIN_SWEEPS = 10  # the shortest schedule a time-filled run completes
 
 
 @dataclass(frozen=True)
-class GPUSAOptions(BackendOptions):
+class GPUSAOptions(IsingOptions):
     """Options of ``gpu-sa``.
 
     Attributes:
-        num_replicas: independent annealing runs advanced together.
-        num_sweeps: sweeps over all variables per run; None: 1000 (or as many as fill the
-            time limit, with ``fill_time_limit``).
+        num_replicas: independent annealing runs advanced together (Ocean's ``num_reads``
+            is accepted as the same option); default 16, or one per initial state.
+        num_sweeps: sweeps over all variables of a fixed schedule; None: 1000, or as many
+            as fill the time limit when there is one.
         beta_range: ``[beta_min, beta_max]``; by default from the model's biases.
         schedule: ``geometric`` or ``linear`` in beta.
-        kernel: ``auto``, ``compiled`` (numba, CPU) or ``vectorized`` (colour classes).
-        time_limit: seconds of the whole solve; the schedule is cut at the first check past
-            it.
-        fill_time_limit: spend the time limit on one schedule whose number of sweeps follows
-            the measured sweep rate during the first 80 % of the run, so it reaches its cold
-            end by the deadline (needs ``time_limit``, excludes ``num_sweeps``).
-        device: ``auto`` (GPU when present), ``cpu`` or ``gpu``.
+        kernel: ``auto``, ``compiled`` (numba, CPU) or ``array`` (colour classes on the
+            array module: the GPU path; ``vectorized`` is its deprecated name).
+        initial_states: states the replicas start from (samples-like, as in Ocean), or None
+            for random states.
+        initial_states_generator: ``random`` (default), ``tile`` or ``none``: how replicas
+            beyond the given states start.
     """
 
-    num_replicas: int = 16
     num_sweeps: int | None = None
     beta_range: tuple[float, float] | None = None
     schedule: Literal["geometric", "linear"] = "geometric"
-    kernel: Literal["auto", "compiled", "vectorized"] = "auto"
-    time_limit: float | None = None
-    fill_time_limit: bool = False
-    device: Literal["auto", "cpu", "gpu"] = "auto"
+    initial_states: InitialStates | None = None
+    initial_states_generator: Literal["random", "tile", "none"] = "random"
+
+    RENAMED: ClassVar[dict[str, dict[str, str]]] = {"kernel": {"vectorized": "array"}}
+    LENGTH: ClassVar[str] = "num_sweeps"
 
     def __post_init__(self) -> None:
-        for name in ("num_replicas", "num_sweeps", "time_limit"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise OptionsError(f"{name} must be positive, got {value}")
+        super().__post_init__()
+        if self.num_sweeps is not None and self.num_sweeps <= 0:
+            raise OptionsError(f"num_sweeps must be positive, got {self.num_sweeps}")
         if self.beta_range is not None and not 0 < self.beta_range[0] <= self.beta_range[1]:
             raise OptionsError(f"beta_range must satisfy 0 < beta_min <= beta_max, got "
                                f"{list(self.beta_range)}")
+        if (self.initial_states is not None and self.initial_states_generator == "none"
+                and self.initial_states.num_states < self.num_replicas):
+            raise OptionsError(f"initial_states_generator='none' needs one initial state per "
+                               f"replica: {self.initial_states.num_states} states for "
+                               f"{self.num_replicas} replicas")
+
+    @classmethod
+    def _translate(cls, values: dict[str, Any]) -> dict[str, Any]:
+        values = super()._translate(values)
+        states = values.get("initial_states")
+        if states is not None and not isinstance(states, InitialStates):
+            values["initial_states"] = states = InitialStates.from_samples(states)
+        if states is not None and "num_replicas" not in values:
+            values["num_replicas"] = states.num_states  # Ocean: num_reads defaults to the states
+        return values
 
 
 def beta_schedule(ising: IsingArrays, options: GPUSAOptions) -> np.ndarray:
@@ -149,10 +181,11 @@ def beta_ends(ising: IsingArrays, options: GPUSAOptions) -> tuple[float, float]:
 
 
 def sweep_betas(lo: float, hi: float, schedule: str, sweeps: np.ndarray,
-                total: int) -> np.ndarray:
+                total: float) -> np.ndarray:
     """Inverse temperatures of the given sweeps of a ``total``-sweep schedule from ``lo`` to
-    ``hi`` (geometric or linear in beta)."""
-    frac = np.asarray(sweeps, dtype=np.float64) / max(total - 1, 1)
+    ``hi`` (geometric or linear in beta). Sweeps and total may be positions of a re-planned
+    schedule (floats); the last sweep sits at ``hi``."""
+    frac = np.minimum(np.asarray(sweeps, dtype=np.float64) / max(total - 1, 1), 1.0)
     if schedule == "linear":
         return lo + (hi - lo) * frac
     return lo * (hi / lo) ** frac
@@ -182,124 +215,149 @@ def colour_classes(J: Any) -> list[np.ndarray]:
     return [np.array(sorted(grp), dtype=np.int64) for grp in groups]
 
 
-class _Schedule(TimeFill):
-    """The sweeps of one run and their inverse temperatures."""
-
-    def __init__(self, lo: float, hi: float, kind: str, total: int | None,
-                 deadline: float | None, limit: float | None, fill: bool) -> None:
-        super().__init__(total, deadline, limit, DEFAULT_SWEEPS, fill)
-        self.lo, self.hi, self.kind = lo, hi, kind
-
-    def betas(self, first: int, count: int) -> np.ndarray:
-        return sweep_betas(self.lo, self.hi, self.kind, np.arange(first, first + count),
-                           self.total)
+def _betas(plan: Schedule, lo: float, hi: float, kind: str, count: int) -> np.ndarray:
+    """Inverse temperatures of the next ``count`` sweeps of ``plan``."""
+    return sweep_betas(lo, hi, kind, plan.position() + np.arange(count), plan.total)
 
 
 def _vectorized(ctx: arrays.ArrayContext, ising: IsingArrays, spins: np.ndarray,
-                plan: _Schedule, seed: int) -> tuple[Any, int]:
-    """Colour-class Metropolis on ``ctx`` (spins ``(n, R)``); returns spins and sweeps run."""
+                plan: Schedule, ends: tuple[float, float, str], seed: int,
+                recorder: TraceRecorder) -> Any:
+    """Colour-class Metropolis on ``ctx`` (spins ``(n, R)``); returns the spins."""
     xp = ctx.xp
     classes = colour_classes(ising.J)
     blocks = [(ctx.asarray(c), ctx.csr(ising.J[c], np.float32), ctx.asarray(ising.h[c, None],
                                                                             dtype=xp.float32))
               for c in classes]
+    J32 = ctx.csr(ising.J, np.float32)
+    h32 = ctx.asarray(ising.h, dtype=xp.float32)
     S = ctx.asarray(spins, dtype=xp.float32)
     rng = xp.random.default_rng(seed)
-    done = 0
-    while done < plan.total:
-        beta = float(plan.betas(done, 1)[0])
-        for idx, rows, hc in blocks:
-            s = S[idx]
-            delta = -2.0 * s * (rows @ S + hc)
-            accept = rng.random(delta.shape, dtype=xp.float32) < xp.exp(xp.minimum(-beta * delta, 0.0))
-            S[idx] = xp.where(accept, -s, s)
-        done += 1
-        if plan.deadline is not None and done % 10 == 0 and done < plan.total:
-            ctx.synchronize()
-            now = time.perf_counter()
-            if now >= plan.deadline:
-                break
-            plan.observe(done, now)
-    return S, done
+
+    def best_energy() -> float:
+        return float(xp.min(energies(xp, J32, h32, S))) + ising.offset
+
+    while not plan.finished:
+        count = plan.next_count(10)
+        for beta in _betas(plan, *ends, count).tolist():
+            for idx, rows, hc in blocks:
+                s = S[idx]
+                delta = -2.0 * s * (rows @ S + hc)
+                accept = rng.random(delta.shape, dtype=xp.float32) < xp.exp(
+                    xp.minimum(-beta * delta, 0.0))
+                S[idx] = xp.where(accept, -s, s)
+        plan.advance(count)
+        ctx.synchronize()
+        now = time.perf_counter()
+        recorder.maybe(best_energy, now)
+        if not plan.check(now):
+            break
+    return S
 
 
-def _compiled(ising: IsingArrays, spins: np.ndarray, plan: _Schedule,
-              seed: int) -> tuple[np.ndarray, int]:
-    """Compiled sequential sweeps, in chunks so a time limit can cut (or fill) the schedule."""
+def _compiled(ising: IsingArrays, spins: np.ndarray, plan: Schedule,
+              ends: tuple[float, float, str], seed: int, recorder: TraceRecorder) -> np.ndarray:
+    """Compiled sequential sweeps, in chunks between which the schedule is re-planned (or
+    capped) and the trace taken; returns the spins ``(n, R)``."""
+    from hybrid_workbench.backends.ising import sa_kernels
+
     S = np.ascontiguousarray(spins.T, dtype=np.int8)  # (R, n): one replica per row
     J = ising.J
     rng = np.random.default_rng(seed)
-    done, chunk = 0, 4
-    while done < plan.total:
-        # with a deadline, chunks grow to about 1/20 of the time left (measured sweep rate)
-        size = plan.total - done if plan.deadline is None else min(chunk, plan.total - done)
-        t0 = time.perf_counter()
-        kernels.anneal_csr(J.indptr, J.indices, J.data, ising.h, S, plan.betas(done, size),
-                           rng.integers(0, 2 ** 31, size=S.shape[0]))
-        done += size
-        if plan.deadline is not None:
-            now = time.perf_counter()
-            if now >= plan.deadline:
-                break
-            per_sweep = max((now - t0) / size, 1e-9)
-            plan.observe(done, now)
-            chunk = max(1, int(0.05 * (plan.deadline - now) / per_sweep))
-    return S.T.astype(np.float32), done
+
+    def best_energy() -> float:
+        return float(energies(np, J, ising.h, S.T.astype(np.float64)).min()) + ising.offset
+
+    while not plan.finished:
+        if plan.deadline.limited:  # chunks of about 1/20 of the time left
+            left = max(0.05 * (plan.stop_at - time.perf_counter()), 0.002)
+            count = plan.next_count(plan.chunk_for(left, 10 ** 9))
+        else:
+            count = plan.next_count(max(1, math.ceil(plan.total / 16)))
+        sa_kernels.anneal_csr(J.indptr, J.indices, J.data, ising.h, S,
+                              _betas(plan, *ends, count), rng.integers(0, 2 ** 31, size=S.shape[0]))
+        plan.advance(count)
+        now = time.perf_counter()
+        recorder.maybe(best_energy, now)
+        if not plan.check(now):
+            break
+    return S.T.astype(np.float32)
 
 
-class GPUSABackend(SamplerBackend):
+def _start_states(ising: IsingArrays, options: GPUSAOptions, rng: np.random.Generator) -> np.ndarray:
+    """``(n, R)`` int8 start spins: the initial states, then the generator's, else random."""
+    n, R = ising.num_variables, options.num_replicas
+    spins = rng.choice(np.array([-1, 1], dtype=np.int8), size=(n, R))
+    if options.initial_states is not None:
+        given = options.initial_states.spins(ising.labels, ising.vartype)[:R]
+        if options.initial_states_generator == "tile":
+            given = np.resize(given, (R, n))
+        spins[:, :len(given)] = given.T
+    return spins
+
+
+class GPUSABackend(IsingBackend[GPUSAOptions]):
     """Simulated annealing of a batch of replicas: colour-class updates (GPU) or compiled sweeps."""
 
     name = "gpu-sa"
     Options = GPUSAOptions
-    device = "cpu/gpu"
     description = "batched simulated annealing (colour-class Metropolis on CuPy/NumPy, numba on CPU)"
     conformance = {"options": {"device": "cpu", "num_sweeps": 200}}
 
-    def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
+    @property
+    def parameters(self) -> dict[str, list[str]]:
+        return {**super().parameters, "initial_states": [], "initial_states_generator": []}
+
+    def _check(self, model: Any, options: GPUSAOptions) -> None:
+        super()._check(model, options)
+        if options.initial_states is not None:
+            options.initial_states.spins(list(model.variables), model.vartype)
+
+    def _warm_kernels(self) -> None:
+        from hybrid_workbench.backends.ising import sa_kernels
+
+        sa_kernels.warm()
+
+    def _warm_options(self, options: GPUSAOptions) -> list[GPUSAOptions]:
+        return [dataclasses.replace(options, time_limit=None, fill_time_limit=None,
+                                    num_sweeps=MIN_SWEEPS, num_replicas=2, initial_states=None)]
+
+    def _solve(self, model: dimod.BinaryQuadraticModel, options: GPUSAOptions,
                deadline: Deadline, seed: int) -> Solved:
-        assert isinstance(options, GPUSAOptions)
-        check_fill(options, "num_sweeps")  # here: a solve's time limit has joined the options
         start = time.perf_counter()
-        ctx = arrays.select(options.device)
-        kernel = options.kernel
-        if kernel == "auto":
-            kernel = "compiled" if not ctx.is_gpu and kernels.available() else "vectorized"
-        if kernel == "compiled" and ctx.is_gpu:
-            raise OptionsError("kernel='compiled' runs on the CPU; use device='cpu' or "
-                               "kernel='vectorized'")
-        if kernel == "compiled" and not kernels.available():
-            raise BackendUnavailableError("kernel='compiled' needs numba: pip install "
-                                          "'hybrid-workbench[fast]' (or use kernel='vectorized')")
+        ctx, kernel = self.context(options)
         ising = IsingArrays.from_bqm(model)
         n = ising.num_variables
         info: dict[str, Any] = {"device": ctx.device, "array_module": ctx.module_name,
-                                "kernel": kernel, "replicas": options.num_replicas}
+                                "kernel": kernel, "replicas": options.num_replicas,
+                                "initial_states": 0 if options.initial_states is None
+                                else min(options.initial_states.num_states, options.num_replicas)}
+        recorder = TraceRecorder(deadline)
         if n == 0:
             ss = dimod.SampleSet.from_samples_bqm((np.zeros((1, 0), dtype=np.int8), []), model)
+            recorder.record(ising.offset)
             return Solved(ss, solver_s=time.perf_counter() - start,
-                                    info={**info, "sweeps_run": 0})
+                          info={**info, "sweeps_run": 0, "trace": recorder.to_list()})
         lo, hi = beta_ends(ising, options)
-        rng = np.random.default_rng(seed)
-        spins = rng.choice(np.array([-1, 1], dtype=np.int8), size=(n, options.num_replicas))
-        deadline = None if options.time_limit is None else start + options.time_limit
-        plan = _Schedule(lo, hi, options.schedule, options.num_sweeps, deadline,
-                         options.time_limit, options.fill_time_limit)
+        spins = _start_states(ising, options, np.random.default_rng(seed))
+        plan = Schedule(options.num_sweeps, DEFAULT_SWEEPS, deadline,
+                        options.fills(options.num_sweeps), MIN_SWEEPS)
+        plan.start()
+        ends = (lo, hi, options.schedule)
         if kernel == "compiled":
-            S, done = _compiled(ising, spins, plan, seed)
-            S = ctx.asarray(S)
+            S = ctx.asarray(_compiled(ising, spins, plan, ends, seed, recorder))
         else:
-            S, done = _vectorized(ctx, ising, spins, plan, seed)
+            S = _vectorized(ctx, ising, spins, plan, ends, seed, recorder)
         xp = ctx.xp
         S = S.astype(xp.float64)
         J64 = ctx.csr(ising.J, np.float64)
         E = ctx.asnumpy(energies(xp, J64, ctx.asarray(ising.h, dtype=xp.float64), S)) + ising.offset
+        recorder.record(float(E.min()))
         spins_out = ctx.asnumpy(S).T
-        solver_s = time.perf_counter() - start
         ss = dimod.SampleSet.from_samples(
             (samples_to_vartype(spins_out, ising.vartype), ising.labels), ising.vartype, energy=E)
-        info.update(sweeps_run=done, num_sweeps=plan.total,
+        info.update(sweeps_run=plan.steps, num_sweeps=plan.length,
                     schedule="time-filled" if plan.fill else "fixed",
-                    beta_range=[float(lo), float(hi)],
-                    time_limit_hit=done < plan.total, early_stopped=False)
-        return Solved(ss, solver_s=solver_s, info=info)
+                    beta_range=[float(lo), float(hi)], time_limit_hit=plan.timed_out,
+                    early_stopped=False, trace=recorder.to_list())
+        return Solved(ss, solver_s=time.perf_counter() - start, info=info)

@@ -1,4 +1,4 @@
-"""Compiled CPU kernels (numba) for the Ising solvers, used when numba is installed.
+"""Compiled CPU kernel (numba) of ``gpu-sa``: fused Metropolis sweeps over CSR couplings.
 
 NumPy pays a temporary array and a Python round trip per operation; on sparse models
 (G-set) that overhead, not arithmetic, dominates an annealing sweep. These kernels fuse a
@@ -7,21 +7,18 @@ threads (``prange``). They are written by hand because no library offers a batch
 seedable, CSR Metropolis sweep with incremental local fields (``dwave-samplers`` runs one
 read per call, single-threaded).
 
-numba is optional (the ``fast`` extra): :func:`available` says whether it imports, and
-:func:`anneal_csr` compiles on first use (cached on disk).
+numba is optional (the ``fast`` extra): :func:`hybrid_workbench.arrays.compiled_available`
+says whether it imports. The kernel is compiled once and cached on disk (``cache=True``);
+:func:`warm` loads it (or compiles it into the cache), so the backend's set-up pays that,
+not its first solve.
 
-Threads: :func:`prefer_workqueue` picks numba's ``workqueue`` threading layer unless the
-user chose one (``NUMBA_THREADING_LAYER``). On a shared or oversubscribed machine the
-OpenMP layer's spin-waiting barriers collapse: 400 bit-packed dSB steps on a 2000-node
-graph took 9.4 s with two OpenMP threads next to one busy process, 0.3 s with
-``workqueue`` and 0.22 s with one thread, and OpenBLAS products run after an OpenMP region
-slowed from 0.13 ms to 8 ms. ``workqueue`` does not allow parallel kernels launched from
-several Python threads at once; a program that does that should set
-``NUMBA_THREADING_LAYER=omp`` (or ``tbb``).
+Threads: the kernel runs under numba's ``workqueue`` threading layer unless the user chose
+one (:func:`hybrid_workbench.arrays.prefer_workqueue` says why).
 
 Examples:
     >>> import numpy as np, scipy.sparse as sp
-    >>> if available():
+    >>> from hybrid_workbench.arrays import compiled_available
+    >>> if compiled_available():
     ...     J = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
     ...     s = np.ones((2, 2), dtype=np.int8)
     ...     _ = anneal_csr(J.indptr, J.indices, J.data, np.zeros(2), s, np.full(10, 5.0),
@@ -35,30 +32,13 @@ Examples:
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any
 
 import numpy as np
 
-from hybrid_workbench._optional import is_installed
+from hybrid_workbench.arrays import prefer_workqueue
 
-__all__ = ["available", "anneal_csr", "prefer_workqueue"]
-
-
-def available() -> bool:
-    """Whether numba can be imported here."""
-    return is_installed("numba")
-
-
-def prefer_workqueue() -> None:
-    """Use numba's ``workqueue`` threading layer unless the user picked one (see above).
-
-    Takes effect only before the first parallel kernel of the process runs.
-    """
-    import numba
-
-    if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
-        numba.config.THREADING_LAYER = "workqueue"
+__all__ = ["anneal_csr", "warm"]
 
 
 @functools.cache
@@ -122,3 +102,13 @@ def anneal_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, h: np.
     c = np.ascontiguousarray
     return _compiled()(c(indptr, np.int64), c(indices, np.int64), c(data, np.float64),
                        c(h, np.float64), spins, c(betas, np.float64), c(seeds, np.int64))
+
+
+def warm() -> None:
+    """Load the compiled kernel (from the on-disk cache, or compile it there) and start its
+    threads, on a two-spin model with the argument types of :func:`anneal_csr`."""
+    indptr = np.array([0, 1, 2], dtype=np.int64)
+    indices = np.array([1, 0], dtype=np.int64)
+    spins = np.ones((2, 2), dtype=np.int8)
+    anneal_csr(indptr, indices, np.ones(2), np.zeros(2), spins, np.ones(2),
+               np.array([1, 2], dtype=np.int64))

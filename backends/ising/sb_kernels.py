@@ -23,8 +23,10 @@ region per chunk: sparse steps are too short to pay for a region each. A spin wh
 position is exactly 0 counts as +1 here (``x >= 0``), as in the final readout.
 
 numba is optional (the ``fast`` extra) and imported by this module, which ``sb`` imports
-only when :func:`hybrid_workbench.backends.ising.sa_kernels.available` says numba is there; the kernels compile
-on first use and are cached on disk.
+only when :func:`hybrid_workbench.arrays.compiled_available` says numba is there. The
+kernels are compiled once and cached on disk (``cache=True``); :func:`warm` loads every
+one of them with the argument types the solver passes (schedule positions as floats), so
+the backend's set-up pays that, not its first solve.
 
 Examples:
     >>> import numpy as np, scipy.sparse as sp
@@ -46,11 +48,12 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-from hybrid_workbench.backends.ising.sa_kernels import prefer_workqueue
+from hybrid_workbench.arrays import prefer_workqueue
 
-prefer_workqueue()  # see hybrid_workbench.backends.ising.sa_kernels: OpenMP barriers collapse on a shared CPU
+prefer_workqueue()  # see hybrid_workbench.arrays: OpenMP barriers collapse on a shared CPU
 
-__all__ = ["BitCouplings", "CSRBlocks", "pack_couplings", "pack_signs", "bits_product", "run_bits"]
+__all__ = ["BitCouplings", "CSRBlocks", "pack_couplings", "pack_signs", "bits_product", "run_bits",
+           "warm"]
 
 
 @dataclass(frozen=True)
@@ -260,11 +263,13 @@ class CSRBlocks:
         padded[:, :R] = A
         return np.ascontiguousarray(padded.reshape(n, nb, self.width).transpose(1, 0, 2))
 
-    def advance(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, first: int,
-                count: int, total: int, a0: float, dt: float, c0: float, keep: float) -> None:
-        """``count`` steps from step ``first`` of ``total``; ``keep`` = 1 + heat * dt."""
+    def advance(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, first: float,
+                count: int, total: float, a0: float, dt: float, c0: float, keep: float) -> None:
+        """``count`` steps from position ``first`` of a schedule of length ``total`` (the
+        pump of step ``t`` is ``a0 * (first + t) / total``); ``keep`` = 1 + heat * dt."""
         _csr_steps(indptr, indices, data, self.X, self.Y, self.S, self.T, self.F,
-                   self.discrete, first, count, total, a0, dt, c0, keep)
+                   bool(self.discrete), float(first), int(count), float(total), float(a0),
+                   float(dt), float(c0), float(keep))
         n, R = self.out.shape
         self.out[:, :] = self.X.transpose(1, 0, 2).reshape(n, -1)[:, :R]
 
@@ -276,11 +281,39 @@ def bits_product(bits: BitCouplings, sbits: np.ndarray) -> np.ndarray:
                     np.ascontiguousarray(sbits, dtype=np.uint64), out)
 
 
-def run_bits(bits: BitCouplings, X: np.ndarray, Y: np.ndarray, sbits: np.ndarray, first: int,
-             count: int, total: int, a0: float, dt: float, c0: float, keep: float) -> None:
+def run_bits(bits: BitCouplings, X: np.ndarray, Y: np.ndarray, sbits: np.ndarray, first: float,
+             count: int, total: float, a0: float, dt: float, c0: float, keep: float) -> None:
     """Advance dSB by ``count`` steps in place (``X``, ``Y``: ``(n, R)`` float32; ``sbits``:
-    packed signs of ``X``). Step ``first + t`` of ``total`` sets the pump; ``keep`` is the
-    momentum factor (1 + heat * dt for the heated variant)."""
+    packed signs of ``X``). Step ``t`` runs at pump ``a0 * (first + t) / total``; ``keep``
+    is the momentum factor (1 + heat * dt for the heated variant)."""
     F = np.empty(X.shape, dtype=np.float32)
     _bits_steps(bits.jbits, bits.mask, bits.nnz, float(bits.scale), X, Y, sbits,
-                np.empty_like(sbits), F, first, count, total, a0, dt, c0, keep)
+                np.empty_like(sbits), F, float(first), int(count), float(total), float(a0),
+                float(dt), float(c0), float(keep))
+
+
+def warm() -> None:
+    """Load every kernel (from the on-disk cache, or compile it there) and start the
+    threads, on a three-spin model, with the argument types the solver passes."""
+    J = np.array([[0.0, 1.0, -1.0], [1.0, 0.0, 1.0], [-1.0, 1.0, 0.0]], dtype=np.float32)
+    X = np.full((3, 2), 0.01, dtype=np.float32)
+    Y = np.zeros((3, 2), dtype=np.float32)
+    bits = pack_couplings(scipy_csr(J), dense=J)
+    assert bits is not None
+    sbits = pack_signs(X)
+    run_bits(bits, X, Y, sbits, 0.0, 2, 4.0, 1.0, 0.5, 0.5, 1.0)
+    bits_product(bits, sbits)
+    csr = scipy_csr(J)
+    for discrete in (True, False):
+        state = CSRBlocks(X.copy(), Y.copy(), discrete, 2)
+        state.advance(np.ascontiguousarray(csr.indptr, dtype=np.int64),
+                      np.ascontiguousarray(csr.indices, dtype=np.int64),
+                      np.ascontiguousarray(csr.data, dtype=np.float32),
+                      0.0, 2, 4.0, 1.0, 0.5, 0.5, 1.0)
+
+
+def scipy_csr(dense: np.ndarray) -> Any:
+    """``dense`` as a SciPy CSR matrix (zeros dropped)."""
+    import scipy.sparse
+
+    return scipy.sparse.csr_matrix(dense)

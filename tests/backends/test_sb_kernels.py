@@ -7,13 +7,13 @@ import pytest
 import scipy.sparse
 
 import hybrid_workbench as hw
-from hybrid_workbench.backends.ising import sa_kernels as kernels
+from hybrid_workbench import arrays
 from hybrid_workbench.errors import OptionsError
 from hybrid_workbench.testing import brute_force_bqm, random_bqm
 from hybrid_workbench.usecases.maxcut import maxcut_bqm
 from hybrid_workbench.usecases.maxcut.io import generate_graph
 
-pytestmark = pytest.mark.skipif(not kernels.available(),
+pytestmark = pytest.mark.skipif(not arrays.compiled_available(),
                                 reason="numba not installed (the 'fast' extra)")
 CPU = {"device": "cpu"}
 
