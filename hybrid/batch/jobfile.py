@@ -21,7 +21,12 @@ seed derives from the base seed, use case, instance, backend and repeat.
 
 :func:`load_job` validates before any task starts -- unknown keys, use cases, backends,
 options, missing instance files, generator parameters -- and raises one
-:class:`JobFileError` listing every problem with its file and line (from YAML node marks).
+:class:`JobFileError` listing every problem with its file, line and field (from YAML node
+marks), what is wrong and what would do. Sizes are bounded before any work, with the
+numbers in the message: at most :data:`MAX_TASKS` tasks per job file, :data:`MAX_YAML_VALUES`
+values once YAML aliases are expanded (no "billion laughs"), :data:`MAX_JOB_BYTES` of job
+file, :data:`MAX_INSTANCE_BYTES` per instance file and :data:`MAX_GENERATE_INT` for any
+integer generator parameter.
 
 Examples:
     >>> derive_seed(0, "maxcut", "G1", "dwave-sa", 0) == derive_seed(0, "maxcut", "G1", "dwave-sa", 0)
@@ -41,9 +46,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hybrid_workbench.batch.task import Task
+from hybrid_workbench.batch.yamlfile import (
+    MAX_JOB_BYTES,
+    MAX_YAML_VALUES,
+    JobFileError,
+    Problem,
+    _as_map,
+    _line,
+    _Map,
+    read_yaml,
+)
 from hybrid_workbench.errors import WorkbenchError
 
 __all__ = ["JobFileError", "Problem", "Task", "JobFile", "load_job", "job_from_dict",
@@ -56,137 +69,10 @@ JOB_KEYS = ("usecase", "instances", "backends", "options", "time_limit", "repeat
 #: its aliases, bytes of the job file and of an instance file, and any integer generator
 #: parameter (sizes, counts).
 MAX_TASKS = 10_000
-MAX_YAML_VALUES = 100_000
-MAX_JOB_BYTES = 1 << 20
 MAX_INSTANCE_BYTES = 256 << 20
 MAX_GENERATE_INT = 20_000
 FILE_SUFFIXES = {".txt", ".json", ".csv", ".yaml", ".yml", ".rud", ".gz", ".npz", ".npy",
                  ".xyz", ".lp", ".mps", ".dat", ".xml"}
-
-
-class JobFileError(WorkbenchError, ValueError):
-    """A job file is malformed; the message lists every problem with file and line."""
-
-    def __init__(self, source: str, problems: list[Problem]) -> None:
-        problems = sorted(problems, key=lambda p: p.line or 0)
-        self.source, self.problems = source, problems
-        listed = "; ".join(str(p) for p in problems)
-        n = len(problems)
-        super().__init__(f"invalid job file {source} ({n} problem{'s' * (n != 1)}): {listed}")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a job file: where (file, line, field), what, and what would do."""
-
-    source: str
-    line: int | None
-    message: str
-    field: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-
-
-class _Map(dict):
-    """A mapping from YAML that remembers its own line and its keys' lines."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _Seq(list):
-    """A sequence from YAML that remembers its own line and its items' lines."""
-
-    line: int = 0
-    item_lines: list[int]
-
-
-def _convert(node: yaml.Node) -> Any:
-    """Python values from a composed YAML node, keeping 1-based line numbers."""
-    if isinstance(node, yaml.MappingNode):
-        out = _Map()
-        out.line, out.key_lines = node.start_mark.line + 1, {}
-        for key_node, value_node in node.value:
-            key = _convert(key_node)
-            key = key if isinstance(key, str) else str(key)
-            out[key] = _convert(value_node)
-            out.key_lines[key] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        seq = _Seq(_convert(n) for n in node.value)
-        seq.line, seq.item_lines = node.start_mark.line + 1, [n.start_mark.line + 1 for n in node.value]
-        return seq
-    return yaml.SafeLoader("").construct_object(node, deep=True)
-
-
-def _line(obj: Any, key: str | int | None = None) -> int | None:
-    if key is None:
-        return getattr(obj, "line", None)
-    if isinstance(obj, _Map):
-        return obj.key_lines.get(str(key), obj.line)
-    if isinstance(obj, _Seq) and isinstance(key, int) and key < len(obj.item_lines):
-        return obj.item_lines[key]
-    return getattr(obj, "line", None)
-
-
-class _Recursive(Exception):
-    """A YAML alias that refers to a node containing itself."""
-
-    def __init__(self, node: yaml.Node) -> None:
-        self.node = node
-
-
-def _expanded_sizes(root: yaml.Node) -> dict[int, int]:
-    """Values each node expands to once aliases are followed (memoised: linear time)."""
-    sizes: dict[int, int] = {}
-    open_: set[int] = set()
-
-    def size(node: yaml.Node) -> int:
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in open_:
-            raise _Recursive(node)
-        open_.add(key)
-        if isinstance(node, yaml.MappingNode):
-            total = 1 + sum(size(k) + size(v) for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            total = 1 + sum(size(n) for n in node.value)
-        else:
-            total = 1
-        open_.discard(key)
-        sizes[key] = total
-        return total
-
-    size(root)
-    return sizes
-
-
-def _check_expansion(src: str, root: yaml.Node) -> None:
-    """Refuse a document whose aliases expand it past :data:`MAX_YAML_VALUES` (or loop)."""
-    try:
-        sizes = _expanded_sizes(root)
-    except _Recursive as exc:
-        line = exc.node.start_mark.line + 1
-        raise JobFileError(src, [Problem(src, line, "a YAML alias (*name) refers to a value that "
-                                         "contains it; write the value out instead")]) from None
-    except RecursionError:
-        raise JobFileError(src, [Problem(src, None, "the YAML is nested too deeply to read; "
-                                         "a job file needs a few levels")]) from None
-    total = sizes[id(root)]
-    if total <= MAX_YAML_VALUES:
-        return
-    line, field = root.start_mark.line + 1, None
-    if isinstance(root, yaml.MappingNode):  # name the first top-level key that is too big
-        for k, v in root.value:
-            if sizes[id(v)] > MAX_YAML_VALUES or sizes[id(v)] * 2 > total:
-                line, field = k.start_mark.line + 1, str(k.value)
-                break
-    raise JobFileError(src, [Problem(src, line, (
-        f"the YAML expands to {total:,} values through its aliases (*name); at most "
-        f"{MAX_YAML_VALUES:,} are allowed: write the values out, or use fewer aliases"), field)])
 
 
 def derive_seed(base: int, usecase: str, instance: str, backend: str, repeat: int) -> int:
@@ -257,27 +143,7 @@ def load_job(path: str | Path) -> JobFile:
     """Read and validate a job file; raise :class:`JobFileError` listing every problem."""
     path = Path(path)
     src = str(path)
-    if not path.is_file():
-        raise JobFileError(src, [Problem(src, None, "job file not found")])
-    size = path.stat().st_size
-    if size > MAX_JOB_BYTES:
-        raise JobFileError(src, [Problem(src, None, f"the job file is {size:,} bytes; at most "
-                                         f"{MAX_JOB_BYTES:,} are allowed (list instances in "
-                                         "files, not inline)")])
-    raw = path.read_bytes()
-    try:
-        node = yaml.compose(raw.decode("utf-8"), Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        why = getattr(exc, "problem", None) or getattr(exc, "reason", None) or "unreadable text"
-        raise JobFileError(src, [Problem(src, line, f"not valid YAML: {why}")]) from None
-    except RecursionError:
-        raise JobFileError(src, [Problem(src, None, "the YAML is nested too deeply to read; "
-                                         "a job file needs a few levels")]) from None
-    if node is not None:
-        _check_expansion(src, node)
-    data = _convert(node) if node is not None else None
+    data, raw = read_yaml(path, MAX_JOB_BYTES, MAX_YAML_VALUES)
     return job_from_dict(data, source=src, base_dir=path.resolve().parent,
                          sha256=hashlib.sha256(raw).hexdigest(), default_name=path.stem)
 
@@ -328,18 +194,6 @@ def job_from_dict(data: Any, *, source: str = "<job>", base_dir: Path | None = N
             seen.add(task.task_id)
             unique.append(task)
     return JobFile(name=name, source=source, sha256=sha256, seed=seed, tasks=tuple(unique))
-
-
-def _as_map(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        out = _Map({str(k): _as_map(v) for k, v in obj.items()})
-        out.key_lines = {}
-        return out
-    if isinstance(obj, (list, tuple)):
-        seq = _Seq(_as_map(v) for v in obj)
-        seq.item_lines = []
-        return seq
-    return obj
 
 
 def _plain(obj: Any) -> Any:

@@ -7,9 +7,14 @@ import textwrap
 
 import numpy as np
 import pytest
-
 from hybrid_workbench.batch.jobfile import JobFileError, derive_seed, load_job
-from hybrid_workbench.batch.metrics import approximation_ratio, bootstrap_ci, group_metrics, reaches, tts
+from hybrid_workbench.batch.metrics import (
+    approximation_ratio,
+    bootstrap_ci,
+    group_metrics,
+    reaches,
+    tts,
+)
 from hybrid_workbench.batch.report import summarise, write_report
 
 
@@ -236,10 +241,9 @@ def test_no_problem_message_names_an_exception_type(tmp_path) -> None:
 
 
 def test_bad_store_folder_and_workers_are_usage_errors(tmp_path) -> None:
-    from typer.testing import CliRunner
-
     import hybrid_workbench.cli.batch  # noqa: F401 - registers the batch commands
     from hybrid_workbench.cli import app
+    from typer.testing import CliRunner
 
     job = _job(tmp_path, """
         jobs:
