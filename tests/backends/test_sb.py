@@ -1,8 +1,16 @@
-"""The ``sb`` backend against independent references: brute force, bipartite cuts, eigvalsh."""
+"""The ``sb`` backend against independent references: brute force, bipartite cuts, eigvalsh;
+dimod's own sampler tests; deadlines, the schedule that spends them, set-up apart; the
+device/kernel vocabulary of :mod:`hybrid_workbench.arrays`."""
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
+import unittest
+
 import dimod
+import dimod.testing
 import numpy as np
 import pytest
 import scipy.sparse
@@ -10,7 +18,9 @@ import scipy.sparse
 import hybrid_workbench as hw
 from hybrid_workbench import arrays
 from hybrid_workbench.backends.ising.model import IsingArrays, energies, greedy_descent, spectral_radius
+from hybrid_workbench.backends.ising.schedule import Schedule
 from hybrid_workbench.backends.ising.sb import SBBackend
+from hybrid_workbench.deadline import Deadline, grace_s
 from hybrid_workbench.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError
 from hybrid_workbench.testing import brute_force_bqm, random_bqm
 from hybrid_workbench.usecases.maxcut import maxcut_bqm
@@ -105,20 +115,60 @@ def test_early_stop_and_time_limit() -> None:
     assert r.info["time_limit_hit"] and r.info["steps_run"] < 10 ** 6
 
 
-def test_fill_time_limit_spends_the_limit_on_one_schedule() -> None:
+def test_a_time_limit_is_spent_on_one_complete_schedule() -> None:
     # a bipartite torus: every edge cut is the certified optimum
     g = generate_graph(seed=0, size=144, kind="torus", weights="unit")
     bqm = maxcut_bqm(g)
     opts = {**CPU, "early_stop": False, "num_replicas": 8}
-    hw.solve(bqm, "sb", seed=0, options={**opts, "num_steps": 40})  # compile first
-    r = hw.solve(bqm, "sb", seed=1, time_limit=0.6, options={**opts, "fill_time_limit": True})
+    limit = 0.6
+    r = hw.solve(bqm, "sb", seed=1, time_limit=limit, options=opts)  # spends by default
     info = r.info
-    assert info["schedule"] == "time-filled"
-    assert 40 < info["num_steps"] < 10 ** 9  # re-planned from the measured step rate
-    assert r.wall_s >= 0.3  # the limit was spent, not cut short (a slow machine only adds)
+    assert info["schedule"] == "time-filled" and not info["time_limit_hit"]
+    assert info["steps_run"] == info["num_steps"] > 50  # complete; length from the rate
+    assert 0.5 * limit <= r.wall_s <= limit + grace_s(limit)  # spent, and the contract held
     assert -r.energy == pytest.approx(g.num_edges)
-    capped = hw.solve(bqm, "sb", seed=1, time_limit=5.0, options={**opts, "num_steps": 300})
-    assert capped.info["schedule"] == "fixed" and capped.info["steps_run"] == 300
+    trace = info["trace"]  # best so far: times rise, energies fall, ending at the answer
+    assert trace and trace[-1][1] == pytest.approx(r.energy)
+    assert all(a[0] <= b[0] and a[1] > b[1] for a, b in zip(trace, trace[1:]))
+    assert SBBackend().capabilities().anytime
+    for capped in ({**opts, "num_steps": 300}, {**opts, "fill_time_limit": False}):
+        c = hw.solve(bqm, "sb", seed=1, time_limit=5.0, options=capped)
+        assert c.info["schedule"] == "fixed" and c.info["steps_run"] == c.info["num_steps"]
+    assert c.info["steps_run"] == 1000  # the default length, only capped
+
+
+@pytest.mark.parametrize("size, kind", [(400, "complete"), (1600, "torus")])
+def test_deadline_contract_on_larger_models(size: int, kind: str) -> None:
+    g = generate_graph(seed=1, size=size, kind=kind, weights="pm1")
+    limit = 0.4
+    r = hw.solve(maxcut_bqm(g), "sb", seed=0, time_limit=limit, options=CPU)
+    assert r.wall_s <= limit + grace_s(limit)
+    assert r.info["steps_run"] == r.info["num_steps"] and not r.info["time_limit_hit"]
+
+
+def test_a_slower_machine_gets_a_shorter_complete_schedule() -> None:
+    # a fake clock: 1000 steps/s for 0.3 s, then 5x slower (a busy machine)
+    deadline = Deadline(limit_s=1.0, started=0.0)
+    plan = Schedule(None, 1000, deadline, fill=True, minimum=50)
+    plan.start(0.0)
+    now, positions = 0.0, []
+    while not plan.finished:
+        count = plan.next_count(20)
+        positions.extend(plan.position() + t for t in range(count))
+        fractions = [p / plan.total for p in positions[-count:]]
+        assert all(0.0 <= f < 1.0 for f in fractions)
+        now += count / (1000.0 if now < 0.3 else 200.0)
+        plan.advance(count)
+        if not plan.check(now):
+            break
+    assert not plan.timed_out and plan.pos == pytest.approx(plan.total)  # complete
+    assert deadline.limit_s - 0.1 <= now <= deadline.limit_s  # spent, before the deadline
+    assert 300 + 0.6 * 200 * 0.8 <= plan.steps < 1000  # shorter than at full speed
+    same = Schedule(200, 1000, deadline, fill=False)  # a fixed length is not re-planned
+    same.start(0.0)
+    same.advance(20)
+    assert same.check(0.5) and same.total == 200.0 and not same.check(0.99)
+    assert same.timed_out  # capped: stopped at the deadline's margin
 
 
 def test_fill_time_limit_needs_a_limit_and_no_num_steps() -> None:
@@ -160,6 +210,50 @@ def test_is_an_ocean_sampler() -> None:
                               device="cpu", num_replicas=8)
     assert tracked.input["num_replicas"] == 8
     assert ss.first.energy == pytest.approx(-4.0)
+    assert "num_reads" in sampler.parameters
+    ss = sampler.sample(random_bqm(6, "BINARY", seed=2), num_reads=5, seed=0, device="cpu")
+    assert ss.record.num_occurrences.sum() == 5
+
+
+@dimod.testing.load_sampler_bqm_tests(SBBackend)
+class TestDimodSamplerTests(unittest.TestCase):
+    """dimod's own sampler tests (empty to three variables, every BQM class, int biases)."""
+
+
+def test_setup_is_timed_apart_and_paid_once() -> None:
+    code = ("import hybrid_workbench as hw, dimod\n"
+            "bqm = dimod.BinaryQuadraticModel({0: 1.0}, {(0, 1): -1.0, (1, 2): 1.0}, 0, 'SPIN')\n"
+            "for _ in range(2):\n"
+            "    r = hw.solve(bqm, 'sb', seed=0, options={'device': 'cpu', 'num_steps': 50})\n"
+            "    print(r.timing.setup_s)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, second = map(float, out.stdout.split())
+    assert first > 0.0 and second < 0.05 and second < first
+
+
+def test_one_device_and_kernel_vocabulary() -> None:
+    fake_gpu = arrays.ArrayContext(np, scipy.sparse, "gpu:fake")
+    cpu = arrays.select("cpu")
+    with pytest.raises(OptionsError, match="runs on the CPU"):
+        arrays.resolve_kernel("compiled", fake_gpu)
+    assert arrays.resolve_kernel("auto", fake_gpu) == "array"
+    assert arrays.resolve_kernel("auto", cpu) == ("compiled" if arrays.compiled_available()
+                                                  else "array")
+    with pytest.raises(OptionsError, match="device must be one of"):
+        arrays.select("cuda")
+    with pytest.raises(OptionsError, match="kernel must be one of"):
+        arrays.resolve_kernel("vectorized", cpu)
+    with pytest.warns(DeprecationWarning, match="use kernel='array'"):
+        assert arrays.renamed_value("kernel", "vectorized", {"vectorized": "array"}) == "array"
+
+
+def test_old_package_path_is_a_deprecated_alias() -> None:
+    name = "hybrid_workbench.backends.gpu"
+    with pytest.warns(DeprecationWarning, match="backends.ising"):
+        old = importlib.reload(sys.modules[name]) if name in sys.modules \
+            else importlib.import_module(name)
+    assert old.sb.SBBackend is SBBackend
+    assert importlib.import_module(f"{name}.sa").GPUSABackend is hw.get_backend("gpu-sa").__class__
 
 
 @pytest.mark.skipif(not CUDA, reason=f"no CUDA device: {CUDA_REASON}")
