@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from hybrid_workbench.deadline import Deadline, Trace
 
 __all__ = ["Budget", "DeadlineReached"]
+
+T = TypeVar("T")
 
 
 class DeadlineReached(Exception):
@@ -78,15 +80,12 @@ class Budget:
         measured cost, history and trace."""
         self.best_value, self.best_key = float("inf"), None
 
-    def evaluate(self, fn: Callable[[], float], key: Any, units: float = 1.0,
-                 record: bool = True, count: int = 1) -> float:
-        """Run ``fn`` if it fits, time it, and keep ``key`` if its value is the best so far.
+    def run(self, fn: Callable[[], T], units: float = 1.0, count: int = 1) -> T:
+        """Run ``fn`` if ``units`` of cost fit before the deadline, and time it.
 
         Args:
-            fn: the evaluation; returns the objective value.
-            key: what identifies the point (angles, parameters), kept for the best.
+            fn: the evaluation.
             units: cost units in this call (points in a gradient batch, QAOA layers).
-            record: whether the value enters the history, best and trace.
             count: evaluations this call makes (for :attr:`evaluations`).
 
         Raises:
@@ -94,17 +93,21 @@ class Budget:
         """
         if self.deadline.limited and not self.fits(units):
             raise DeadlineReached(
-                f"{units:g} evaluation(s) need ~{units * self.unit_s:.2g} s + "
+                f"{units:g} unit(s) need ~{units * self.unit_s:.2g} s + "
                 f"{self.reserved_s():.2g} s reserved; {self.deadline.remaining():.2g} s left")
         start = time.perf_counter()
-        value = float(fn())
+        out = fn()
         spent = (time.perf_counter() - start) / units
         # the slowest unit seen so far (a loaded machine slows later evaluations)
         self.unit_s = spent if not self.measured else max(self.unit_s, spent)
         self.measured = True
         self.evaluations += count
-        if record:
-            self.observe(value, key)
+        return out
+
+    def evaluate(self, fn: Callable[[], float], key: Any, units: float = 1.0) -> float:
+        """:meth:`run` one objective value and :meth:`observe` it at ``key``."""
+        value = float(self.run(fn, units))
+        self.observe(value, key)
         return value
 
     def observe(self, value: float, key: Any) -> None:

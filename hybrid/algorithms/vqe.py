@@ -4,9 +4,9 @@ A trial circuit (:mod:`hybrid_workbench.algorithms.ansatz`: UCCSD for molecules,
 otherwise) is optimised by SciPy to minimise the energy of a
 :class:`~qiskit.quantum_info.SparsePauliOp` measured by a Qiskit V2 ``EstimatorV2``:
 
-* ``aer-statevector`` (default) / ``aer-mps`` -- Aer's exact ``EstimatorV2`` from
-  :func:`hybrid_workbench.backends.aer.make_primitives` (the ansatz is transpiled once by its pass manager,
-  parameters are bound per call);
+* ``aer-statevector`` (default) / ``aer-mps`` -- the exact ``EstimatorV2`` of that
+  gate-model backend, asked of the registry (``primitives()``: the ansatz is transpiled
+  once by its pass manager, parameters are bound per call);
 * ``reference`` -- Qiskit's ``StatevectorEstimator`` (pure Python statevector: the
   independent cross-check, slow beyond a few hundred gates);
 * ``aer-noisy`` -- the noise model of a 127-qubit IBM device. Energies then come from
@@ -15,6 +15,26 @@ otherwise) is optimised by SciPy to minimise the energy of a
   unmitigated, readout-mitigated and zero-noise extrapolated side by side
   (``info['noisy']``); ``energy`` is the one ``mitigation`` names.
 
+Primitives from Python go to the constructor (options stay JSON-able):
+``VQEBackend(estimator=...)`` measures energies with that estimator (``precision`` from
+``shots``); ``VQEBackend(sampler=..., pass_manager=...)`` without an estimator measures them
+from shots, Pauli group by Pauli group, with the mitigation options of ``aer-noisy``::
+
+    >>> from qiskit.primitives import StatevectorEstimator
+    >>> from qiskit.quantum_info import SparsePauliOp
+    >>> op = SparsePauliOp.from_list([("ZZ", 1.0), ("XI", 0.5), ("IX", 0.5)])
+    >>> r = VQEBackend(estimator=StatevectorEstimator()).solve(
+    ...     op, seed=1, options={"ansatz": "real-amplitudes"})
+    >>> round(r.energy, 6), r.info["simulator"]
+    (-1.414214, 'user')
+
+A ``time_limit`` is kept: no energy (or gradient batch of ``2P + 1`` points) starts that
+would not end before the deadline, with the final report's cost held back
+(:class:`~hybrid_workbench.algorithms.budget.Budget`, costs measured as it runs); the best
+parameters so far are kept (``status='time_limit'``); time left after the planned starts
+goes to further random restarts (``anytime``). ``info['trace']`` is the best energy so far
+against time.
+
 With exact energies the gradient is taken by central differences, all ``2P + 1`` points in
 one estimator call, and L-BFGS-B follows it; with shots COBYLA is used. ``info`` carries
 ``history`` (energy per iteration), the optimiser, the ansatz recipe (``ansatz``: rebuild it
@@ -22,8 +42,6 @@ with :func:`~hybrid_workbench.algorithms.ansatz.build_ansatz`), ``optimal_parame
 ``num_parameters``, ``evaluations`` (energies computed) and ``iterations``.
 
 Examples:
-    >>> from qiskit.quantum_info import SparsePauliOp
-    >>> op = SparsePauliOp.from_list([("ZZ", 1.0), ("XI", 0.5), ("IX", 0.5)])
     >>> r = VQEBackend().solve(op, seed=1, options={"ansatz": "real-amplitudes"})
     >>> round(r.energy, 6), r.info["optimizer"]
     (-1.414214, 'L-BFGS-B')
@@ -31,17 +49,23 @@ Examples:
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
+from hybrid_workbench.algorithms.budget import Budget, DeadlineReached
 from hybrid_workbench.backend import Backend
-from hybrid_workbench.errors import MissingDependencyError, OptionsError, SolverError, UnsupportedModelError
 from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.errors import (
+    MissingDependencyError,
+    OptionsError,
+    SolverError,
+    UnsupportedModelError,
+)
 from hybrid_workbench.options import BackendOptions
+from hybrid_workbench.primitives import Primitives, backend_primitives
 from hybrid_workbench.result import Solved, Status
 
 __all__ = ["VQEBackend", "VQEOptions", "run_vqe"]
@@ -64,7 +88,9 @@ class VQEOptions(BackendOptions):
         tol: optimiser tolerance (relative energy change for L-BFGS-B/SLSQP; SciPy's
             ``tol`` for the gradient-free methods).
         restarts: extra random starting points (the best run is kept).
-        simulator: ``aer-statevector``, ``aer-mps``, ``aer-noisy`` or ``reference``.
+        simulator: ``aer-statevector``, ``aer-mps``, ``aer-noisy`` (gate-model backends
+            asked of the registry) or ``reference`` (Qiskit's ``StatevectorEstimator``);
+            ``auto``: the primitives given from Python, else ``aer-statevector``.
         shots: shots per energy (None: exact on ideal simulators, 4096 on ``aer-noisy``).
         mitigation: noisy path only: ``none``, ``readout``, ``zne``, ``readout+zne``.
         zne_factors: odd two-qubit-gate folding factors for ZNE.
@@ -75,6 +101,8 @@ class VQEOptions(BackendOptions):
         mapping: fermion-to-qubit mapping the operator was built with.
         max_qubits: refuse larger operators.
         gradient_step: central-difference step (radians).
+        time_limit: seconds; the best parameters when it comes are kept, time left after
+            the planned starts goes to restarts (None: run to convergence).
     """
 
     ansatz: Literal["auto", "uccsd", "efficient-su2", "real-amplitudes"] = "auto"
@@ -84,7 +112,8 @@ class VQEOptions(BackendOptions):
     maxiter: int = 400
     tol: float = 1e-9
     restarts: int = 0
-    simulator: Literal["reference", "aer-statevector", "aer-mps", "aer-noisy"] = "aer-statevector"
+    simulator: Literal["auto", "reference", "aer-statevector", "aer-mps",
+                       "aer-noisy"] = "auto"
     shots: int | None = None
     mitigation: Literal["none", "readout", "zne", "readout+zne"] = "readout+zne"
     zne_factors: tuple[int, ...] = (1, 3, 5)
@@ -95,6 +124,7 @@ class VQEOptions(BackendOptions):
     mapping: Literal["jordan-wigner", "parity", "bravyi-kitaev"] = "jordan-wigner"
     max_qubits: int = 16
     gradient_step: float = 1e-5
+    time_limit: float | None = None
 
     def __post_init__(self) -> None:
         if self.reps is not None and self.reps < 1:
@@ -123,8 +153,14 @@ def _spec(model: Any, options: VQEOptions) -> Any:
                       options.num_spatial_orbitals, options.mapping)
 
 
-class VQEBackend(Backend):
-    """Variational quantum eigensolver on Qiskit primitives (ideal or noisy, mitigated)."""
+class VQEBackend(Backend[VQEOptions]):
+    """Variational quantum eigensolver on Qiskit primitives (ideal or noisy, mitigated).
+
+    Args:
+        estimator: a Qiskit ``BaseEstimatorV2`` for the energies.
+        sampler: a Qiskit ``BaseSamplerV2``: energies from shots when no estimator is given.
+        pass_manager: makes circuits fit those primitives (None: run them as built).
+    """
 
     name = "vqe"
     model_kinds = ("pauli",)
@@ -132,20 +168,32 @@ class VQEBackend(Backend):
     requires = ("qiskit", "scipy")
     package = "qiskit"
     device = "simulator"
+    anytime = True
     description = "VQE (UCCSD / hardware-efficient) on Qiskit estimators; noisy path with mitigation"
     conformance = {"pauli_atol": 1e-4, "pauli_min_success": 0.75, "pauli_sizes": (1, 2, 3),
                    "pauli_trials": 2,
                    "options": {"ansatz": "efficient-su2", "reps": 3, "restarts": 1}}
 
-    def max_variables(self, options: BackendOptions) -> int | None:
-        assert isinstance(options, VQEOptions)
+    def __init__(self, estimator: Any = None, sampler: Any = None,
+                 pass_manager: Any = None) -> None:
+        self.user_primitives = Primitives.from_user(sampler, estimator, pass_manager)
+
+    def resolve_simulator(self, options: VQEOptions) -> str:
+        """The simulator ``auto`` means here: ``user`` or ``aer-statevector``."""
+        if options.simulator != "auto":
+            return options.simulator
+        return "user" if self.user_primitives is not None else "aer-statevector"
+
+    def max_variables(self, options: VQEOptions) -> int | None:
         if options.simulator == "aer-noisy":
             return min(options.max_qubits, NOISY_MAX_QUBITS)
         return options.max_qubits
 
-    def _check(self, model: Any, options: BackendOptions) -> None:
+    def _check(self, model: Any, options: VQEOptions) -> None:
         super()._check(model, options)
-        assert isinstance(options, VQEOptions)
+        if self.user_primitives is not None and options.simulator != "auto":
+            raise OptionsError(f"vqe: this backend was given primitives, which simulator="
+                               f"{options.simulator!r} would ignore; leave simulator at 'auto'")
         from hybrid_workbench.algorithms.eigen import check_hermitian
 
         reason = check_hermitian(model)
@@ -160,29 +208,44 @@ class VQEBackend(Backend):
                                              "install it with: pip install "
                                              "'hybrid-workbench[noise]'")
 
-    def _solve(self, model: Any, options: BackendOptions, deadline: Deadline, seed: int) -> Solved:
-        assert isinstance(options, VQEOptions)
+    def _setup(self, options: VQEOptions) -> None:
+        """Imports (SciPy's optimisers, the circuit library) before the deadline starts."""
+        super()._setup(options)
+        import scipy.optimize  # noqa: F401
+        from qiskit.circuit import library  # noqa: F401
+
+    def _solve(self, model: Any, options: VQEOptions, deadline: Deadline, seed: int) -> Solved:
         start = time.perf_counter()
-        info = run_vqe(model, options, seed)
+        info = run_vqe(model, options, seed, deadline, self.user_primitives,
+                       self.resolve_simulator(options))
         solver_s = time.perf_counter() - start
         energy = info.pop("energy")
-        return Solved(energy=float(energy), solver_s=solver_s, status=Status.BEST_FOUND,
-                      info=info)
+        status = Status.TIME_LIMIT if info["stopped"] else Status.BEST_FOUND
+        return Solved(energy=float(energy), solver_s=solver_s, status=status, info=info)
 
 
 class _Objective:
-    """Energy (and central-difference gradient) with evaluation counting and a cache."""
+    """Energy (and central-difference gradient) with a deadline, counting and a cache.
 
-    def __init__(self, batch: Any, step: float) -> None:
-        self.batch, self.step = batch, step
-        self.evaluations = 0
+    Every estimator call goes through the :class:`Budget` (one cost unit per point), so
+    none starts that would overshoot; the energy at each iterate is observed for the best
+    point and the trace.
+    """
+
+    def __init__(self, batch: Any, step: float, budget: Budget) -> None:
+        self.batch, self.step, self.budget = batch, step, budget
         self.cache: dict[bytes, float] = {}
 
+    @property
+    def evaluations(self) -> int:
+        return self.budget.evaluations
+
     def energies(self, points: np.ndarray) -> np.ndarray:
-        values = np.asarray(self.batch(points), dtype=float)
-        self.evaluations += len(points)
+        values = np.asarray(self.budget.run(lambda: self.batch(points), units=len(points),
+                                            count=len(points)), dtype=float)
         for p, e in zip(points, values):
             self.cache[np.asarray(p).tobytes()] = float(e)
+        self.budget.observe(float(values[0]), np.array(points[0], dtype=float))
         return values
 
     def value(self, x: np.ndarray) -> float:
@@ -200,29 +263,32 @@ class _Objective:
         return float(e[0]), (e[1:p + 1] - e[p + 1:]) / (2 * self.step)
 
 
-@functools.lru_cache(maxsize=8)
-def _primitives(kind: str, seed: int | None, noise_backend: str | None) -> tuple[Any, Any, Any]:
-    """Aer primitives and pass manager, built once per process and kind (building the
-    pass manager's target takes seconds; runs stay reproducible: every run passes the seed)."""
-    from hybrid_workbench.backends.aer import make_primitives
-
-    return make_primitives(kind, seed=seed, noise_backend=noise_backend)
+def _primitives(simulator: str, seed: int | None, noise_backend: str | None) -> Primitives:
+    """The primitives of gate-model backend ``simulator``, asked of the registry (cached
+    there: building a noisy pass manager's target takes seconds)."""
+    options = {"noise_backend": noise_backend} if simulator == "aer-noisy" else None
+    return backend_primitives(simulator, options=options, seed=seed)
 
 
-def _ideal_batch(model: Any, ansatz: Any, options: VQEOptions, seed: int) -> Any:
-    """A function points -> energies on an ideal estimator."""
-    if options.simulator == "reference":
+def _ideal_batch(model: Any, ansatz: Any, options: VQEOptions, seed: int,
+                 primitives: Primitives | None = None) -> Any:
+    """A function points -> energies on an ideal estimator (``primitives`` or by name)."""
+    simulator = options.simulator if primitives is None else "user"
+    if simulator == "reference":
         from qiskit.primitives import StatevectorEstimator
 
         estimator = StatevectorEstimator(seed=seed)
         circuit, observable = ansatz, model
         precision = None if options.shots is None else 1.0 / np.sqrt(options.shots)
     else:
-        kind = options.simulator.removeprefix("aer-")
-        _, estimator, pm = _primitives(kind, None if options.shots is None else seed, None)
-        circuit = pm.run(ansatz)
-        observable = model.apply_layout(circuit.layout)
-        precision = 0.0 if options.shots is None else 1.0 / np.sqrt(options.shots)
+        if primitives is None:
+            name = "aer-statevector" if simulator == "auto" else simulator
+            primitives = _primitives(name, None if options.shots is None else seed, None)
+        estimator = primitives.estimator
+        circuit = primitives.transpile(ansatz)
+        observable = primitives.observable_for(model, circuit)
+        precision = (None if simulator == "user" else 0.0) if options.shots is None \
+            else 1.0 / np.sqrt(options.shots)
 
     def batch(points: np.ndarray) -> np.ndarray:
         pub = (circuit, observable, points) if circuit.num_parameters else (circuit, observable)
@@ -244,28 +310,60 @@ def _method_options(method: str, options: VQEOptions) -> dict[str, Any]:
     return out
 
 
-def run_vqe(model: Any, options: VQEOptions, seed: int) -> dict[str, Any]:
-    """Run VQE on a validated model; returns ``info`` with ``energy``."""
+def _minimize(objective: _Objective, x0: np.ndarray, method: str, options: VQEOptions,
+              history: list[float]) -> Any:
+    """One optimiser run from ``x0``; iterates' energies go to ``history``."""
     from scipy.optimize import minimize
 
+    def callback(xk: np.ndarray) -> None:
+        history.append(objective.value(xk))
+
+    kwargs: dict[str, Any] = {"method": method, "callback": callback,
+                              "options": _method_options(method, options)}
+    if method in GRADIENT_FREE:
+        return minimize(objective.value, x0, tol=options.tol, **kwargs)
+    return minimize(objective.value_and_grad, x0, jac=True, **kwargs)
+
+
+def run_vqe(model: Any, options: VQEOptions, seed: int, deadline: Deadline | None = None,
+            primitives: Primitives | None = None, simulator: str | None = None
+            ) -> dict[str, Any]:
+    """Run VQE on a validated model within ``deadline``; returns ``info`` with ``energy``.
+
+    Args:
+        primitives: user primitives (``simulator='user'``): the estimator when there is
+            one, else shot energies on the sampler.
+        simulator: the resolved simulator (default: ``options.simulator``, ``auto`` read
+            as ``aer-statevector``).
+    """
     from hybrid_workbench.algorithms.ansatz import build_ansatz
 
+    deadline = deadline if deadline is not None else Deadline.start(None)
+    simulator = simulator or options.simulator
+    if simulator == "auto":
+        simulator = "user" if primitives is not None else "aer-statevector"
     spec = _spec(model, options)
     ansatz = build_ansatz(spec)
     num_params = ansatz.num_parameters
-    noisy = options.simulator == "aer-noisy"
+    noisy = simulator == "aer-noisy" or (simulator == "user" and primitives is not None
+                                         and primitives.estimator is None)
     shot_based = noisy or options.shots is not None
     method = options.optimizer if options.optimizer != "auto" else (
         "COBYLA" if shot_based else "L-BFGS-B")
     rng = np.random.default_rng(seed)
+    # the noisy report measures each ZNE factor with 4x the shots
+    budget = Budget(deadline, reserve_units=4.0 * len(options.zne_factors) if noisy else 0.0)
 
     sampler = measurement = mitigator = None
     if noisy:
         from hybrid_workbench.algorithms.mitigation import PauliMeasurement, ReadoutMitigator
 
         shots = options.shots or 4096
-        sampler, _, pm = _primitives("noisy", seed, options.noise_backend)
-        measurement = PauliMeasurement(model, ansatz, pm)
+        prims = primitives if simulator == "user" else _primitives(
+            "aer-noisy", seed, options.noise_backend)
+        assert prims is not None
+        sampler = prims.sampler
+        measurement = PauliMeasurement(model, ansatz, prims.pass_manager)
         if any(c.num_parameters != num_params for c in measurement.circuits):
             raise SolverError("vqe: transpilation removed ansatz parameters")
         if "readout" in options.mitigation:
@@ -275,87 +373,61 @@ def run_vqe(model: Any, options: VQEOptions, seed: int) -> dict[str, Any]:
             raw, mit = measurement.energies(sampler, points, shots, mitigator=mitigator)
             return mit if mit is not None else raw
     else:
-        batch = _ideal_batch(model, ansatz, options, seed)
+        batch = _ideal_batch(model, ansatz, options, seed,
+                             primitives if simulator == "user" else None)
 
-    objective = _Objective(batch, options.gradient_step)
+    objective = _Objective(batch, options.gradient_step, budget)
     starts = [np.zeros(num_params) if spec.kind == "uccsd" else
               rng.uniform(-np.pi, np.pi, num_params) * 0.5]
     starts += [rng.uniform(-np.pi, np.pi, num_params) for _ in range(options.restarts)]
     best = None
     history: list[float] = []
-    iterations = 0
-    for x0 in starts:
-        run_history: list[float] = [objective.value(x0)] if num_params else []
-
-        def callback(xk: np.ndarray, run_history: list[float] = run_history) -> None:
-            run_history.append(objective.value(xk))
-
-        if num_params == 0:
-            res = None
-            x, e = x0, float(objective.energies(np.zeros((1, 0)))[0])
-        else:
-            kwargs: dict[str, Any] = {"method": method, "callback": callback,
-                                      "options": _method_options(method, options)}
-            if method in GRADIENT_FREE:
-                kwargs["tol"] = options.tol
-            if method in GRADIENT_FREE:
-                res = minimize(objective.value, x0, **kwargs)
+    iterations = runs = 0
+    stopped = False
+    try:
+        while runs < len(starts) or (deadline.limited and num_params):
+            x0 = starts[runs] if runs < len(starts) else rng.uniform(-np.pi, np.pi, num_params)
+            run_history: list[float] = []
+            if num_params == 0:
+                res, x, e = None, x0, float(objective.energies(np.zeros((1, 0)))[0])
             else:
-                res = minimize(objective.value_and_grad, x0, jac=True, **kwargs)
-            x, e = np.asarray(res.x), float(objective.value(res.x))
-            iterations += int(getattr(res, "nit", 0) or 0)
-        if best is None or e < best[1]:
-            best = (x, e, res)
-            history = run_history
-    assert best is not None
+                run_history.append(objective.value(x0))
+                res = _minimize(objective, x0, method, options, run_history)
+                x, e = np.asarray(res.x), float(objective.value(res.x))
+                iterations += int(getattr(res, "nit", 0) or 0)
+            runs += 1
+            if best is None or e < best[1]:
+                best, history = (x, e, res), run_history
+            if num_params == 0:
+                break
+    except DeadlineReached:
+        stopped = runs < len(starts)
+        if budget.best_key is not None and (best is None or budget.best_value < best[1]):
+            best = (budget.best_key, budget.best_value, None)
+            history = history or [budget.best_value]
+    if best is None:  # not one energy fitted in the time limit
+        raise SolverError(f"vqe: the time limit ({deadline.limit_s} s) ended before the first "
+                          "energy was measured; raise time_limit")
     x_opt, energy, res = best
     info: dict[str, Any] = {
         "energy": energy, "history": history, "optimizer": method,
         "ansatz": spec.to_dict(), "num_parameters": num_params,
-        "optimal_parameters": x_opt.tolist(), "evaluations": objective.evaluations,
-        "iterations": iterations, "starts": len(starts), "simulator": options.simulator,
+        "optimal_parameters": np.asarray(x_opt).tolist(), "evaluations": objective.evaluations,
+        "iterations": iterations, "starts": runs, "simulator": simulator,
         "num_qubits": model.num_qubits, "num_terms": len(model),
-        "converged": bool(res.success) if res is not None else True,
-        "message": str(res.message) if res is not None else "no parameters",
-        "circuit_depth": ansatz.depth(),
+        "converged": bool(res.success) if res is not None else not stopped,
+        "message": str(res.message) if res is not None else (
+            "stopped by the time limit" if stopped else "no parameters"),
+        "circuit_depth": ansatz.depth(), "stopped": stopped,
+        "trace": budget.trace.to_list(),
     }
+    if primitives is not None and simulator == "user":
+        info["primitives"] = primitives.describe()
     if noisy:
         assert measurement is not None and sampler is not None
-        info.update(_mitigated_report(model, ansatz, measurement, sampler, mitigator, x_opt,
-                                      options))
+        from hybrid_workbench.algorithms.mitigation import mitigated_report
+
+        info.update(mitigated_report(model, ansatz, measurement, sampler, mitigator,
+                                     np.asarray(x_opt), options))
         info["energy"] = info["noisy"]["mitigated"]
     return info
-
-
-def _mitigated_report(model: Any, ansatz: Any, measurement: Any, sampler: Any,
-                      mitigator: Any, x: np.ndarray, options: VQEOptions) -> dict[str, Any]:
-    """Final energy at ``x``: unmitigated, readout-mitigated, ZNE, side by side."""
-    from qiskit.quantum_info import Statevector
-
-    from hybrid_workbench.algorithms.mitigation import extrapolate
-
-    shots = 4 * (options.shots or 4096)  # the final estimate gets more shots
-    raw, ro = [], []
-    for factor in options.zne_factors:
-        r, m = measurement.energies(sampler, x[None, :], shots, factor=factor, mitigator=mitigator)
-        raw.append(float(r[0]))
-        ro.append(float(m[0]) if m is not None else None)
-    factors = list(options.zne_factors)
-    base = factors.index(min(factors))
-    report: dict[str, Any] = {
-        "unmitigated": raw[base], "zne_factors": factors, "zne_fit": options.zne_fit,
-        "energies_by_factor": raw,
-        "zne": extrapolate(factors, raw, options.zne_fit),
-    }
-    if mitigator is not None:
-        report["readout_mitigated"] = ro[base]
-        report["energies_by_factor_readout"] = ro
-        report["readout+zne"] = extrapolate(factors, ro, options.zne_fit)
-        report["readout_fidelity"] = mitigator.assignment_fidelity()
-    chosen = options.mitigation
-    report["mitigated"] = report["unmitigated"] if chosen == "none" else (
-        report["readout_mitigated"] if chosen == "readout" else report[chosen])
-    bound = ansatz.assign_parameters(x) if ansatz.num_parameters else ansatz
-    report["ideal_at_optimum"] = float(np.real(Statevector(bound).expectation_value(model)))
-    report["final_shots"] = shots
-    return {"noisy": report, "noise_backend": options.noise_backend or "FakeSherbrooke"}

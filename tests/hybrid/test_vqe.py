@@ -83,7 +83,8 @@ def test_readout_mitigation_on_the_noisy_simulator() -> None:
     pytest.importorskip("qiskit_ibm_runtime")
     from hybrid_workbench.algorithms.vqe import _primitives
 
-    sampler, _, pm = _primitives("noisy", 11, None)
+    prims = _primitives("aer-noisy", 11, None)
+    sampler, pm = prims.sampler, prims.pass_manager
     state = QuantumCircuit(2)
     state.x(0)
     op = SparsePauliOp.from_list([("IZ", 1.0), ("ZI", 1.0)])   # exact value: -1 + 1 = 0
