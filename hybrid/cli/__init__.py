@@ -24,6 +24,7 @@ from rich.table import Table
 from hybrid_workbench.errors import SolverError, WorkbenchError
 
 app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
                   help="Quantum-classical hybrid workbench: one problem, every backend.")
 console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
