@@ -27,7 +27,7 @@ import difflib
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, ClassVar, Literal, Union, get_args, get_origin
 
 import yaml
 
@@ -56,6 +56,20 @@ def parse_option_strings(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+def _describe(tp: Any) -> str:
+    """A type in words, for messages: ``float | None`` -> ``a number or null``."""
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        return " or ".join(_describe(a) for a in get_args(tp))
+    if origin is Literal:
+        return " or ".join(repr(c) for c in get_args(tp))
+    if origin in (tuple, list):
+        return "a list"
+    words = {type(None): "null", bool: "true or false", int: "an integer", float: "a number",
+             str: "a string", dict: "a mapping"}
+    return words.get(tp, f"a {getattr(tp, '__name__', tp)}")
+
+
 def _coerce(value: Any, tp: Any, name: str) -> Any:
     """Convert ``value`` to type ``tp`` or raise OptionsError."""
     origin = get_origin(tp)
@@ -73,7 +87,7 @@ def _coerce(value: Any, tp: Any, name: str) -> Any:
                 return _coerce(value, arg, name)
             except OptionsError as exc:
                 errors.append(str(exc))
-        raise OptionsError(f"option {name!r}: {value!r} matches none of {tp}")
+        raise OptionsError(f"option {name!r} must be {_describe(tp)}, got {value!r}")
     if origin is Literal:
         choices = get_args(tp)
         if value in choices:
@@ -147,6 +161,8 @@ class BackendOptions:
     :class:`~hybrid_workbench.errors.OptionsError`.
     """
 
+    _what: ClassVar[str] = "this backend"  # what the options are for, in error messages
+
     @classmethod
     def field_names(cls) -> list[str]:
         return sorted(f.name for f in dataclasses.fields(cls))
@@ -167,7 +183,7 @@ class BackendOptions:
                 close = difflib.get_close_matches(key, names, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else "."
                 valid = ", ".join(names) if names else "(none)"
-                raise OptionsError(f"unknown option {key!r} for this backend{hint} "
+                raise OptionsError(f"unknown option {key!r} for {cls._what}{hint} "
                                    f"Valid options: {valid}")
         kwargs = {k: _coerce(v, hints[k], k) for k, v in merged.items()}
         try:

@@ -1,51 +1,55 @@
-"""The use-case contract and the flow that runs one use case on one backend.
+"""The use-case contract and the one flow that runs a use case on a backend.
 
 A use case turns a domain problem into a model and the model's answer back into a domain
 solution (``DESIGN.md``)::
 
     instance -> formulate -> solve(model, backend) -> interpret -> evaluate
 
-Subclasses of :class:`UseCase` implement ``load`` (from a documented file format),
-``generate`` (from a seed), ``formulate`` (returning a :class:`Formulation`, which keeps
-the decoder: encoders return a decoder), ``interpret``, ``evaluate`` (feasibility first,
-then the domain's own objective and KPIs) and ``baseline`` (the strongest classical
-method). :meth:`UseCase.solve` runs the whole flow and returns an :class:`Outcome`, whose
-``to_dict`` is the JSON the CLI prints.
+Subclasses of :class:`UseCase` declare ``FormulationOptions`` (a frozen dataclass,
+:mod:`hybrid_workbench.formulation`) and implement ``load`` (from a documented file
+format), ``generate`` (from a seed), ``_formulate`` (returning a
+:class:`~hybrid_workbench.formulation.Formulation`, which carries the typed decoder:
+encoders return a decoder), ``interpret``, ``evaluate`` (feasibility first, then the
+domain's own objective and KPIs) and ``baseline`` (the strongest classical method).
+
+:meth:`UseCase.solve` is the only flow and no use case overrides it. It validates the
+backend's options and the formulation options once, picks the model kind, lets the use
+case add what it knows for the backend (:meth:`UseCase.backend_defaults`) and refuse what
+cannot work (:meth:`UseCase.check`) before any model is built, then formulates, solves,
+interprets and evaluates, and returns an :class:`Outcome`, whose ``to_dict`` is the JSON
+the CLI prints.
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
+import re
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
-from hybrid_workbench.errors import InstanceError, UnsupportedModelError
+from hybrid_workbench.errors import (
+    InstanceError,
+    InstanceFormatError,
+    OptionsError,
+    UnsupportedModelError,
+)
+from hybrid_workbench.formulation import (
+    Decoder,
+    Formulation,
+    FormulationOptions,
+    FunctionDecoder,
+    MappingDecoder,
+)
 from hybrid_workbench.result import Result, to_jsonable
 
-__all__ = ["Formulation", "Evaluation", "Outcome", "UseCase", "parse_generate_spec",
-           "read_json_file"]
-
-
-@dataclass(frozen=True)
-class Formulation:
-    """A model plus what is needed to map its samples back to the domain.
-
-    Attributes:
-        model: the model handed to backends (BQM, CQM, SparsePauliOp, QuantumCircuit).
-        decode: maps a sample (variable -> value) to the use case's raw assignment.
-        info: how it was built (penalty weights, encoding, number of auxiliary variables).
-    """
-
-    model: Any
-    decode: Callable[[Mapping[Hashable, Any]], Any] = field(default=lambda sample: dict(sample))
-    info: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "info", MappingProxyType(dict(self.info)))
+__all__ = ["Formulation", "FormulationOptions", "Decoder", "MappingDecoder",
+           "FunctionDecoder", "Evaluation", "Outcome", "UseCase", "parse_generate_spec",
+           "read_json_file", "read_text_file", "parse_json_text"]
 
 
 @dataclass(frozen=True)
@@ -96,17 +100,47 @@ class Outcome:
         })
 
 
-def read_json_file(path: Path) -> Any:
+def read_text_file(path: str | Path) -> str:
+    """The text of an instance file; a file that is not UTF-8 text (or cannot be read)
+    raises InstanceFormatError naming the file and the line.
+
+    A UTF-8 byte-order mark is accepted. Use cases check that the file exists first, with
+    their own hint of what to give.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InstanceFormatError(f"{path}: cannot be read ({exc.strerror or exc}); give a "
+                                  "readable instance file") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InstanceFormatError(f"{path}, line {line}: byte 0x{data[exc.start]:02x} is not "
+                                  "UTF-8 text; save the file as UTF-8") from None
+
+
+def read_json_file(path: str | Path) -> Any:
     """Parse a JSON instance file; invalid JSON raises InstanceFormatError with the line.
 
     Use cases check that the file exists first, with their own hint of what to give.
     """
-    return parse_json_text(Path(path).read_text(), path)
+    return parse_json_text(read_text_file(path), path)
+
+
+class _NonFinite(Exception):
+    pass
+
+
+def _refuse_constant(token: str) -> Any:
+    raise _NonFinite(token)
 
 
 def parse_json_text(text: str, source: Any) -> Any:
-    """Parse JSON read from ``source``; invalid JSON raises InstanceFormatError naming the
-    source and the line.
+    """Parse JSON read from ``source``; invalid JSON, and the non-standard ``NaN`` and
+    ``Infinity`` that Python would accept, raise InstanceFormatError naming the source
+    and the line.
 
     Examples:
         >>> parse_json_text('{"a": 1}', "x.json")
@@ -115,15 +149,24 @@ def parse_json_text(text: str, source: Any) -> Any:
         Traceback (most recent call last):
         ...
         hybrid_workbench.errors.InstanceFormatError: x.json, line 1: invalid JSON: Expecting value
+        >>> parse_json_text('{"w":\\n NaN}', "x.json")
+        Traceback (most recent call last):
+        ...
+        hybrid_workbench.errors.InstanceFormatError: x.json, line 2: NaN is not a number; JSON numbers must be finite
     """
     import json
 
-    from hybrid_workbench.errors import InstanceFormatError
-
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise InstanceFormatError(f"{source}, line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    except _NonFinite as exc:
+        token = str(exc)
+        match = re.search(r"(?<![\w\"])" + re.escape(token) + r"(?![\w\"])", text)
+        line = text.count("\n", 0, match.start()) + 1 if match else None
+        where = f"{source}, line {line}" if line else str(source)
+        raise InstanceFormatError(f"{where}: {token} is not a number; JSON numbers must be "
+                                  "finite") from None
 
 
 def parse_generate_spec(spec: str) -> dict[str, Any] | None:
@@ -152,14 +195,29 @@ class UseCase(abc.ABC):
         description: one line.
         sense: ``'max'`` or ``'min'``: direction of the domain objective.
         model_kinds: model kinds ``formulate`` can produce, in order of preference.
+        default_model_kind: what ``formulate`` builds when no kind is asked for (default:
+            the first of ``model_kinds``).
         formats: one line describing the accepted instance files.
+        FormulationOptions: the frozen dataclass of this use case's formulation options.
+
+    Examples:
+        >>> from hybrid_workbench.registry import get_usecase
+        >>> mc = get_usecase("maxcut")
+        >>> mc.make_formulation_options({"model_kind": "bqm"}).model_kind
+        'bqm'
+        >>> mc.make_formulation_options({"penalty": 2})
+        Traceback (most recent call last):
+        ...
+        hybrid_workbench.errors.OptionsError: maxcut formulation: unknown option 'penalty' for this formulation. Valid options: model_kind
     """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     sense: ClassVar[Literal["max", "min"]] = "min"
     model_kinds: ClassVar[tuple[str, ...]] = ("bqm",)
+    default_model_kind: ClassVar[str | None] = None
     formats: ClassVar[str] = ""
+    FormulationOptions: ClassVar[type[FormulationOptions]] = FormulationOptions
 
     # -- instances -----------------------------------------------------------------------
     @abc.abstractmethod
@@ -183,24 +241,67 @@ class UseCase(abc.ABC):
         gen = parse_generate_spec(str(spec))
         if gen is not None:
             merged = {**gen, **params}
-            seed = int(merged.pop("seed", 0))
+            seed = merged.pop("seed", 0)
+            if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+                raise InstanceError(f"{self.name}: generator parameter seed must be an "
+                                    f"integer >= 0, got {seed!r}")
+            _check_generator_names(self, merged)
             try:
                 return self.generate(seed=seed, **merged)
-            except TypeError as exc:
-                raise InstanceError(f"{self.name}: bad generator parameters {sorted(merged)}: "
-                                    f"{exc}") from None
+            except TypeError:
+                raise InstanceError(f"{self.name}: the generator cannot take {merged}; see "
+                                    "its parameters in the use case's documentation") from None
         return self.load(spec, **params)
 
     def instance_name(self, instance: Any) -> str:
         return str(getattr(instance, "name", "instance"))
 
+    # -- formulation options -------------------------------------------------------------
+    def make_formulation_options(self, options: Mapping[str, Any] | FormulationOptions | None
+                                 = None, **overrides: Any) -> FormulationOptions:
+        """Validated formulation options, made once (the CLI and job files call this
+        before any instance is loaded).
+
+        An instance of this use case's ``FormulationOptions`` is already valid and is
+        returned as it is; a mapping (values may be strings, as typed on a command line)
+        is checked: an unknown name raises :class:`OptionsError` with a close match and
+        the valid list, a bad value one sentence naming the option, what was wrong and
+        what would be right.
+        """
+        cls = self.FormulationOptions
+        if isinstance(options, cls) and not overrides:
+            return options
+        try:
+            opts = cls.from_mapping(options, **overrides)
+            if opts.model_kind is not None and opts.model_kind not in self.model_kinds:
+                raise OptionsError(f"option 'model_kind' must be one of "
+                                   f"{list(self.model_kinds)}, got {opts.model_kind!r}")
+        except OptionsError as exc:
+            raise OptionsError(f"{self.name} formulation: {exc}") from None
+        return opts  # type: ignore[return-value]
+
     # -- the flow ------------------------------------------------------------------------
-    @abc.abstractmethod
-    def formulate(self, instance: Any, **options: Any) -> Formulation:
-        """The model for ``instance``; ``model_kind`` picks among :attr:`model_kinds`."""
+    def formulate(self, instance: Any, options: Mapping[str, Any] | FormulationOptions | None
+                  = None, /, **overrides: Any) -> Formulation[Any]:
+        """The model for ``instance`` under ``options`` (or keyword overrides), with its
+        decoder; ``model_kind`` picks among :attr:`model_kinds`."""
+        opts = self.make_formulation_options(options, **overrides)
+        if opts.model_kind is None:
+            kinds = self.model_kinds_for(opts)
+            default = self.default_model_kind
+            opts = opts.with_model_kind(default if default in kinds else kinds[0])
+        formulation = self._formulate(instance, opts)
+        if formulation.options is None:
+            formulation = dataclasses.replace(formulation, options=opts)
+        return formulation
 
     @abc.abstractmethod
-    def interpret(self, instance: Any, formulation: Formulation, result: Result) -> Any:
+    def _formulate(self, instance: Any, options: Any) -> Formulation[Any]:
+        """Build the model; ``options`` is this use case's validated ``FormulationOptions``
+        with ``model_kind`` set."""
+
+    @abc.abstractmethod
+    def interpret(self, instance: Any, formulation: Formulation[Any], result: Result) -> Any:
         """The domain solution encoded by ``result``'s best sample."""
 
     @abc.abstractmethod
@@ -214,10 +315,31 @@ class UseCase(abc.ABC):
     def size_hint(self, instance: Any, model_kind: str) -> int | None:
         """Variables (or qubits) of the model ``formulate`` would build, if known cheaply.
 
-        Lets :meth:`solve` refuse an instance too large for the backend before building
+        Lets :meth:`check` refuse an instance too large for the backend before building
         the model; None skips that early check (the backend still checks the model).
         """
         return None
+
+    def backend_defaults(self, instance: Any, options: Any, backend: Any) -> Mapping[str, Any]:
+        """Backend option values this use case knows for ``instance`` (chemistry's active
+        space for a VQE backend, for instance), typed as the backend's ``Options`` declares.
+
+        :meth:`solve` applies each one the backend declares and the caller left at its
+        default. The base knows none.
+        """
+        return {}
+
+    def check(self, instance: Any, options: Any, backend: Any, backend_options: Any) -> None:
+        """Refuse, before the model is built, what the backend cannot take.
+
+        The base compares :meth:`size_hint` with the backend's size limit
+        (:class:`~hybrid_workbench.errors.ProblemTooLargeError`); override to add checks of
+        the use case's own (call ``super().check`` first).
+        """
+        kind = options.model_kind
+        size = self.size_hint(instance, kind)
+        if size is not None:
+            backend.check_size(kind, size, backend_options)
 
     def reference(self, instance: Any) -> float | None:
         """Best-known or certified optimal objective, where known (for ratios)."""
@@ -226,39 +348,54 @@ class UseCase(abc.ABC):
     def solution_to_json(self, solution: Any) -> Any:
         return to_jsonable(solution)
 
-    def choose_model_kind(self, backend: Any) -> str:
-        """The first kind this use case produces that ``backend`` accepts."""
-        for kind in self.model_kinds:
+    def model_kinds_for(self, options: Any) -> tuple[str, ...]:
+        """The kinds ``formulate`` can build under ``options`` (default: all of them)."""
+        return self.model_kinds
+
+    def choose_model_kind(self, backend: Any, options: Any = None) -> str:
+        """The first kind this use case produces (under ``options``) that ``backend`` accepts."""
+        kinds = self.model_kinds if options is None else self.model_kinds_for(options)
+        for kind in kinds:
             if kind in backend.model_kinds:
                 return kind
         raise UnsupportedModelError(
             f"backend {backend.name!r} accepts {', '.join(backend.model_kinds)} models; use case "
-            f"{self.name!r} produces {', '.join(self.model_kinds)}")
+            f"{self.name!r} produces {', '.join(kinds)}")
 
     def solve(self, instance: Any, backend: str | Any, *, seed: int | None = None,
-              options: Mapping[str, Any] | None = None, time_limit: float | None = None,
-              formulation_options: Mapping[str, Any] | None = None) -> Outcome:
+              options: Mapping[str, Any] | Any | None = None, time_limit: float | None = None,
+              formulation_options: Mapping[str, Any] | FormulationOptions | None = None
+              ) -> Outcome:
         """Run ``formulate -> solve -> interpret -> evaluate`` on one backend.
 
         Everything that can be checked before solving (backend exists and is available,
-        options, model kind and size) is checked before solving.
+        backend and formulation options, model kind, the use case's :meth:`check`) is
+        checked before the model is built. Options given as instances of the backend's
+        ``Options`` or of :attr:`FormulationOptions` are not validated again.
         """
+        from hybrid_workbench.errors import BackendUnavailableError
         from hybrid_workbench.registry import get_backend
 
         start = time.perf_counter()
         be = get_backend(backend) if isinstance(backend, str) else backend
         avail = be.available()
         if avail is not True:
-            from hybrid_workbench.errors import BackendUnavailableError
-
             raise BackendUnavailableError(f"backend {be.name!r} is not available here: {avail}; "
                                           f"install with: {be.install_hint()}")
-        opts = be.make_options(options, time_limit)  # reject bad options before formulating
-        kind = self.choose_model_kind(be)
-        size = self.size_hint(instance, kind)
-        if size is not None:
-            be.check_size(kind, size, opts)  # refuse before building the model
-        formulation = self.formulate(instance, model_kind=kind, **dict(formulation_options or {}))
+        opts = be.make_options(options, time_limit)
+        form = self.make_formulation_options(formulation_options)
+        if form.model_kind is None:
+            form = form.with_model_kind(self.choose_model_kind(be, form))
+        elif form.model_kind not in be.model_kinds:
+            raise UnsupportedModelError(
+                f"{self.name} formulation: model_kind={form.model_kind!r}, but backend "
+                f"{be.name!r} accepts {', '.join(be.model_kinds)}; drop model_kind or pick "
+                "one of those")
+        opts = _with_defaults(opts, self.backend_defaults(instance, form, be))
+        self.check(instance, form, be, opts)
+        formulation = self._formulate(instance, form)
+        if formulation.options is None:
+            formulation = dataclasses.replace(formulation, options=form)
         result = be.solve(formulation.model, options=opts, seed=seed)
         solution = self.interpret(instance, formulation, result)
         evaluation = self.evaluate(instance, solution)
@@ -271,3 +408,38 @@ class UseCase(abc.ABC):
         """Raise :class:`InstanceError` with ``message`` unless ``condition``."""
         if not condition:
             raise InstanceError(message)
+
+
+def _with_defaults(options: Any, defaults: Mapping[str, Any]) -> Any:
+    """``options`` with each of ``defaults`` that it declares and holds at its default."""
+    if not defaults:
+        return options
+    fields = {f.name: f for f in dataclasses.fields(options)}
+    changes = {}
+    for name, value in defaults.items():
+        f = fields.get(name)
+        if f is None:
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else (
+            f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        if getattr(options, name) == default:
+            changes[name] = value
+    return dataclasses.replace(options, **changes) if changes else options
+
+
+def _check_generator_names(uc: UseCase, params: Mapping[str, Any]) -> None:
+    """Refuse generator parameters that ``uc.generate`` does not declare (when it lists
+    them all), with a close match and the valid list."""
+    import difflib
+    import inspect
+
+    sig = inspect.signature(uc.generate)
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return
+    names = sorted(n for n in sig.parameters if n != "seed")
+    for key in params:
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else "."
+            raise InstanceError(f"{uc.name}: unknown generator parameter {key!r}{hint} "
+                                f"Valid: seed, {', '.join(names)}")

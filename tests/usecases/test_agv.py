@@ -251,10 +251,16 @@ def test_candidate_options_conflict_with_given_candidates() -> None:
     inst, _ = crossing_with_candidates()
     with pytest.raises(OptionsError, match="gives its own candidate routes"):
         UC.formulate(inst, model_kind="bqm", max_delay=1)
-    with pytest.raises(OptionsError, match="unknown formulation option"):
+    with pytest.raises(OptionsError, match="unknown option 'penalties'.*did you mean 'penalty'"):
         UC.formulate(inst, model_kind="bqm", penalties=3)
     with pytest.raises(OptionsError, match="makespan"):
         UC.formulate(inst, model_kind="bqm", objective="makespan")
+    # the same mistakes are refused by solve before any model is built, on any backend
+    with pytest.raises(OptionsError, match="gives its own candidate routes"):
+        UC.solve(inst, "exact", formulation_options={"max_delay": 1})
+    with pytest.raises(OptionsError, match="makespan"):
+        UC.solve(inst, "exact", formulation_options={"objective": "makespan",
+                                                     "model_kind": "bqm"})
 
 
 @pytest.mark.parametrize("seed", range(4))

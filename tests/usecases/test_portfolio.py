@@ -55,7 +55,7 @@ def test_exact_cpsat_sa_reach_enumerated_optimum(size, k, lam, seed) -> None:
     runs = [("exact", None, {}), ("cpsat", {"time_limit": 60}, {}),
             ("dwave-sa", {"num_reads": 100, "num_sweeps": 1000}, {})]
     if size <= 12:  # the penalised BQM is hard for CP-SAT's search; the CQM is its natural form
-        runs.append(("cpsat", {"time_limit": 60}, {"model": "bqm"}))
+        runs.append(("cpsat", {"time_limit": 60}, {"model_kind": "bqm"}))
     for backend, options, form in runs:
         out = PF.solve(inst, backend, seed=seed, options=options, formulation_options=form)
         assert out.evaluation.feasible, backend
@@ -125,7 +125,7 @@ def test_lots_formulation_matches_integer_enumeration() -> None:
         if (inst.lot_cost * lots).sum() <= budget:
             w = inst.lot_cost * lots / budget
             best = max(best, float(inst.mu @ w - 3.0 * w @ inst.sigma @ w))
-    for backend, form, opts in (("cpsat", {"model": "cqm"}, None), ("exact", {}, None),
+    for backend, form, opts in (("cpsat", {"model_kind": "cqm"}, None), ("exact", {}, None),
                                 ("dwave-sa", {}, {"num_reads": 200, "num_sweeps": 2000})):
         out = PF.solve(inst, backend, seed=0, options=opts,
                        formulation_options={"formulation": "lots", "budget": budget, **form})

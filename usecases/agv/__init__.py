@@ -23,24 +23,74 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from hybrid_workbench.errors import InstanceError, OptionsError
+from hybrid_workbench.formulation import Formulation, FormulationOptions
 from hybrid_workbench.result import Result
-from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
-from hybrid_workbench.usecases.agv.candidates import candidate_routes
+from hybrid_workbench.usecase import Evaluation, UseCase
+from hybrid_workbench.usecases.agv.candidates import CandidateOptions, candidate_routes
 from hybrid_workbench.usecases.agv.formulation import RouteSelection
 from hybrid_workbench.usecases.agv.generator import generate_floor
 from hybrid_workbench.usecases.agv.instance import AGVInstance, load_instance
 from hybrid_workbench.usecases.agv.repair import repair_selection
 from hybrid_workbench.usecases.agv.solution import evaluate_solution, solution_from_routes
 
-__all__ = ["AGV", "AGVInstance"]
+__all__ = ["AGV", "AGVInstance", "AGVOptions"]
 
-FORMULATION_OPTIONS = ("num_paths", "max_detour", "max_delay", "max_candidates", "max_overlap",
-                       "planned", "penalty", "objective", "repair")
+CANDIDATE_FIELDS = ("num_paths", "max_detour", "max_delay", "max_candidates", "max_overlap",
+                    "planned")
+
+
+@dataclass(frozen=True)
+class AGVOptions(FormulationOptions):
+    """Formulation options of ``agv``.
+
+    Candidate generation (unset: the defaults of
+    :class:`~hybrid_workbench.usecases.agv.candidates.CandidateOptions`; refused when the
+    file gives its own candidates):
+
+    Attributes:
+        model_kind: ``cqm`` (for backends that take one) or ``bqm`` (penalty form).
+        num_paths: distinct spatial paths per AGV (default 4).
+        max_detour: longest detour over the shortest path, in steps (default 6).
+        max_delay: latest departure delay, in steps (default 3).
+        max_candidates: cap on candidates per AGV (default 16).
+        max_overlap: fraction of shared cells above which a path is skipped (default 0.75).
+        planned: add each AGV's prioritised-planning route (default true).
+        penalty: ``auto`` (the proved bound) or a positive number (BQM only).
+        objective: ``total`` arrival time or, CQM only, ``makespan``.
+        repair: repair a sample that breaks the one-route-per-AGV rule (default true).
+    """
+
+    model_kind: Literal["cqm", "bqm"] | None = None
+    num_paths: int | None = None
+    max_detour: int | None = None
+    max_delay: int | None = None
+    max_candidates: int | None = None
+    max_overlap: float | None = None
+    planned: bool | None = None
+    penalty: float | Literal["auto"] = "auto"
+    objective: Literal["total", "makespan"] = "total"
+    repair: bool = True
+
+    def __post_init__(self) -> None:
+        CandidateOptions(**self.candidate_options())  # ranges, one sentence per mistake
+        if self.penalty != "auto" and not (math.isfinite(self.penalty) and self.penalty > 0):
+            raise OptionsError(f"option 'penalty' must be 'auto' or a finite number > 0, "
+                               f"got {self.penalty!r}")
+        if self.objective == "makespan" and self.model_kind == "bqm":
+            raise OptionsError("option 'objective'='makespan' is not quadratic in route "
+                               "choices; use model_kind=cqm (a CQM backend such as cpsat) or "
+                               "AGV.baseline(objective='makespan')")
+
+    def candidate_options(self) -> dict[str, Any]:
+        """The candidate-generation options that were set."""
+        return {k: getattr(self, k) for k in CANDIDATE_FIELDS if getattr(self, k) is not None}
 
 
 class AGV(UseCase):
@@ -50,6 +100,7 @@ class AGV(UseCase):
     description = "conflict-free AGV routing on a factory floor; objective = total arrival time"
     sense = "min"
     model_kinds = ("cqm", "bqm")
+    FormulationOptions = AGVOptions
     formats = ('JSON: {"grid": {"rows", "cols", "blocked"} or "graph": {"nodes", "edges"}, '
                '"agvs": [{"id", "start", "goal", "release"}], "horizon", optional "candidates"}')
 
@@ -67,49 +118,43 @@ class AGV(UseCase):
         return generate_floor(seed=seed, **params)
 
     # -- the flow ------------------------------------------------------------------------
-    def formulate(self, instance: AGVInstance, model_kind: str = "cqm",
-                  **options: Any) -> Formulation:
-        """Route selection as a CQM or a BQM.
+    def model_kinds_for(self, options: AGVOptions) -> tuple[str, ...]:
+        """The makespan objective is not quadratic in route choices: CQM only."""
+        return ("cqm",) if options.objective == "makespan" else self.model_kinds
 
-        Options: candidate generation (``num_paths``, ``max_detour``, ``max_delay``,
-        ``max_candidates``, ``max_overlap``, ``planned``; refused when the file gives candidates),
-        ``penalty`` (``'auto'``: the proved bound), ``objective`` (``'total'`` or, CQM
-        only, ``'makespan'``), ``repair`` (default true).
-        """
-        unknown = sorted(set(options) - set(FORMULATION_OPTIONS))
-        if unknown:
-            raise OptionsError(f"agv: unknown formulation option(s) {unknown}; valid: "
-                               f"{', '.join(FORMULATION_OPTIONS)}")
-        penalty = options.pop("penalty", "auto")
-        objective = options.pop("objective", "total")
-        repair = bool(options.pop("repair", True))
-        if model_kind not in self.model_kinds:
-            raise OptionsError(f"agv: model_kind must be one of {self.model_kinds}")
-        if objective == "makespan" and model_kind == "bqm":
-            raise OptionsError("agv: the makespan objective is not quadratic in route choices; "
-                               "use a CQM backend (cpsat) or AGV.baseline(objective='makespan')")
-        cands = candidate_routes(instance, **options)
-        sel = RouteSelection.build(instance, cands, penalty=penalty)
-        model = sel.bqm() if model_kind == "bqm" else sel.cqm(objective)
-        info = {**sel.info(), "model_kind": model_kind, "objective": objective,
-                "repair": repair, "candidates_given": instance.candidates is not None}
-        return Formulation(model=model, decode=sel.decode, info=info)
+    def check(self, instance: AGVInstance, options: AGVOptions, backend: Any,
+              backend_options: Any) -> None:
+        """Generation options are refused when the file gives its own candidates."""
+        super().check(instance, options, backend, backend_options)
+        if instance.candidates is not None and options.candidate_options():
+            candidate_routes(instance, **options.candidate_options())
+
+    def _formulate(self, instance: AGVInstance,
+                   options: AGVOptions) -> Formulation[RouteSelection]:
+        """Route selection as a CQM or a BQM (see :class:`AGVOptions`)."""
+        cands = candidate_routes(instance, **options.candidate_options())
+        sel = RouteSelection.build(instance, cands, penalty=options.penalty)
+        kind = options.model_kind
+        model = sel.bqm() if kind == "bqm" else sel.cqm(options.objective)
+        info = {**sel.info(), "model_kind": kind, "objective": options.objective,
+                "repair": options.repair, "candidates_given": instance.candidates is not None}
+        return Formulation(model=model, decoder=sel, info=info)
 
     @staticmethod
-    def selection(formulation: Formulation) -> RouteSelection:
-        """The candidates, costs and conflicts behind a formulation (its decoder's owner)."""
-        owner = getattr(formulation.decode, "__self__", None)
-        if not isinstance(owner, RouteSelection):
-            raise OptionsError("agv: this formulation was not made by AGV.formulate")
-        return owner
+    def selection(formulation: Formulation[Any]) -> RouteSelection:
+        """The candidates, costs and conflicts behind a formulation (its decoder)."""
+        if not isinstance(formulation.decoder, RouteSelection):
+            raise OptionsError("agv: this formulation was not made by AGV.formulate (its "
+                               "decoder is not a RouteSelection)")
+        return formulation.decoder
 
-    def interpret(self, instance: AGVInstance, formulation: Formulation,
+    def interpret(self, instance: AGVInstance, formulation: Formulation[RouteSelection],
                   result: Result) -> dict[str, Any]:
         sel = self.selection(formulation)
         if result.sample is None:
             return solution_from_routes(instance, {}, method=f"route selection on "
                                         f"{result.backend}", status=result.status)
-        raw = formulation.decode(result.sample)
+        raw = sel.decode(result.sample)
         if formulation.info.get("repair", True):
             choice, report = repair_selection(sel, raw)
         else:

@@ -62,12 +62,14 @@ class CandidateOptions:
     def __post_init__(self) -> None:
         for name in ("num_paths", "max_candidates"):
             if getattr(self, name) < 1:
-                raise OptionsError(f"agv: {name} must be >= 1, got {getattr(self, name)}")
+                raise OptionsError(f"option {name!r} must be an integer >= 1, "
+                                   f"got {getattr(self, name)}")
         for name in ("max_detour", "max_delay"):
             if getattr(self, name) < 0:
-                raise OptionsError(f"agv: {name} must be >= 0, got {getattr(self, name)}")
+                raise OptionsError(f"option {name!r} must be an integer >= 0, "
+                                   f"got {getattr(self, name)}")
         if not 0.0 < self.max_overlap <= 1.0:
-            raise OptionsError(f"agv: max_overlap must be in (0, 1], got {self.max_overlap}")
+            raise OptionsError(f"option 'max_overlap' must be in (0, 1], got {self.max_overlap}")
 
 
 def _floor_graph(inst: AGVInstance):  # noqa: ANN202 (networkx imported lazily)

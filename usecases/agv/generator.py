@@ -75,6 +75,11 @@ def generate_floor(seed: int = 0, agvs: int = 10, bands: int | None = None,
     if unknown:
         raise InstanceError(f"agv generator: unknown parameter(s) {sorted(unknown)}; valid: "
                             "agvs, bands, blocks, max_release, slack, min_distance, name, seed")
+    for key, value in (("agvs", agvs), ("bands", bands), ("blocks", blocks),
+                       ("max_release", max_release), ("slack", slack),
+                       ("min_distance", min_distance)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise InstanceError(f"agv generator: {key} must be an integer, got {value!r}")
     if not 1 <= agvs <= 200:
         raise InstanceError(f"agv generator: agvs must be in 1..200, got {agvs}")
     if slack < 0:

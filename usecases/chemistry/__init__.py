@@ -11,10 +11,11 @@ parameters) and computes its dipole moment; ``evaluate`` scores the energy again
 references in the same active space (:mod:`hybrid_workbench.usecases.chemistry.references`): error in
 mHa and whether chemical accuracy (1.6 mHa) is met.
 
-Before anything is built, :meth:`Chemistry.solve` checks the qubit count against the
-backend's limit, and hands ``vqe``-like backends (those whose options take
-``num_particles``) the active space's electrons, orbitals and mapping, so that they can
-use UCCSD from the Hartree-Fock state.
+Before anything is built, :meth:`Chemistry.check` compares the qubit count with the
+backend's limit, and :meth:`Chemistry.backend_defaults` hands ``vqe``-like backends (those
+whose options take ``num_particles``) the active space's electrons, orbitals and mapping,
+so that they can use UCCSD from the Hartree-Fock state; both are hooks of the one flow,
+:meth:`~hybrid_workbench.usecase.UseCase.solve`.
 
 Examples:
     >>> from hybrid_workbench.usecases.chemistry import Chemistry
@@ -28,17 +29,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from hybrid_workbench.errors import InstanceError, ProblemTooLargeError
+from hybrid_workbench.errors import InstanceError, OptionsError, ProblemTooLargeError
+from hybrid_workbench.formulation import Formulation, FormulationOptions, MappingDecoder
 from hybrid_workbench.result import Result
-from hybrid_workbench.usecase import Evaluation, Formulation, Outcome, UseCase
+from hybrid_workbench.usecase import Evaluation, UseCase
 from hybrid_workbench.usecases.chemistry.molecule import Molecule, library_names, load_molecule
 
-__all__ = ["Chemistry", "Molecule", "load_molecule", "library_names", "QubitLimitError",
+__all__ = ["Chemistry", "ChemistryOptions", "Molecule", "load_molecule", "library_names", "QubitLimitError",
            "CHEMICAL_ACCURACY_HA"]
 
 CHEMICAL_ACCURACY_HA = 1.6e-3
@@ -49,6 +52,26 @@ class QubitLimitError(InstanceError, ProblemTooLargeError):
     """The molecule's active space needs more qubits than the chosen backend holds."""
 
 
+@dataclass(frozen=True)
+class ChemistryOptions(FormulationOptions):
+    """Formulation options of ``chemistry``.
+
+    Attributes:
+        model_kind: ``pauli`` (the only kind).
+        sector_penalty: Hartree per squared electron-count error (0 disables it).
+        mapping: fermion-to-qubit mapping (default: the molecule's).
+    """
+
+    model_kind: Literal["pauli"] | None = None
+    sector_penalty: float = 1.0
+    mapping: Literal["jordan-wigner", "parity", "bravyi-kitaev"] | None = None
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.sector_penalty) and self.sector_penalty >= 0):
+            raise OptionsError(f"option 'sector_penalty' must be a finite number >= 0 "
+                               f"(Hartree), got {self.sector_penalty!r}")
+
+
 class Chemistry(UseCase):
     """Ground-state energy and dipole of a molecule in an active space."""
 
@@ -56,6 +79,7 @@ class Chemistry(UseCase):
     description = "molecular ground-state energy (Hartree) and dipole from PySCF + qiskit-nature"
     sense = "min"
     model_kinds = ("pauli",)
+    FormulationOptions = ChemistryOptions
     formats = ("molecule JSON (atoms in Angstrom, basis, charge, spin, active_space, mapping) "
                f"or a shipped name: {', '.join(library_names())}")
 
@@ -97,16 +121,11 @@ class Chemistry(UseCase):
                                                 mapping=mapping)
         return self._problems[key]
 
-    def formulate(self, instance: Molecule, model_kind: str = "pauli", *,
-                  sector_penalty: float = 1.0, mapping: str | None = None,
-                  **options: Any) -> Formulation:
+    def _formulate(self, instance: Molecule,
+                   options: ChemistryOptions) -> Formulation[MappingDecoder]:
         """The qubit Hamiltonian (total energy: ``E_core`` kept in the identity term)."""
-        if options:
-            raise InstanceError(f"chemistry formulation options are sector_penalty and mapping, "
-                                f"not {sorted(options)}")
-        if model_kind != "pauli":
-            raise InstanceError(f"chemistry produces pauli models, not {model_kind!r}")
-        problem = self.problem(instance, sector_penalty, mapping)
+        mapping = options.mapping
+        problem = self.problem(instance, options.sector_penalty, mapping)
         import importlib.metadata as md
 
         info = {
@@ -122,8 +141,43 @@ class Chemistry(UseCase):
             "build_timings_s": dict(problem.timings),
             "versions": {d: md.version(d) for d in ("pyscf", "qiskit-nature", "qiskit")},
         }
-        return Formulation(model=problem.hamiltonian, decode=lambda sample: dict(sample),
-                           info=info)
+        return Formulation(model=problem.hamiltonian, decoder=MappingDecoder(), info=info)
+
+    # -- before building: the qubit count, and the active space for ansatz backends -------
+    @staticmethod
+    def _mapped(instance: Molecule, options: ChemistryOptions) -> Molecule:
+        """The molecule with the mapping the options ask for."""
+        mapping = options.mapping or instance.mapping
+        if mapping == instance.mapping:
+            return instance
+        return Molecule.from_dict({**instance.spec(), "mapping": mapping},
+                                  source=instance.source, name=instance.name)
+
+    def check(self, instance: Molecule, options: ChemistryOptions, backend: Any,
+              backend_options: Any) -> None:
+        """Refuse an active space with more qubits than the backend holds (nothing built)."""
+        super().check(instance, options, backend, backend_options)
+        molecule = self._mapped(instance, options)
+        limit = backend.max_variables(backend_options)
+        n = molecule.num_qubits()
+        if limit is not None and n > limit:
+            raise QubitLimitError(
+                f"{instance.source or instance.name}: {n} qubits ({molecule.active_space or 'full'}"
+                f" active space, {molecule.mapping}) exceed backend {backend.name!r}'s limit of "
+                f"{limit}; shrink active_space, use the parity mapping (2 qubits fewer), or "
+                "raise the backend's max_qubits")
+
+    def backend_defaults(self, instance: Molecule, options: ChemistryOptions,
+                         backend: Any) -> dict[str, Any]:
+        """The active space's electrons, orbitals and mapping, for backends whose options
+        take all three (``vqe``: UCCSD from the Hartree-Fock state)."""
+        if not set(HINT_FIELDS) <= set(backend.Options.field_names()):
+            return {}
+        molecule = self._mapped(instance, options)
+        orbitals = molecule.active_space[1] if molecule.active_space else \
+            molecule.validate_basis()[0]
+        return {"num_particles": tuple(molecule.active_electrons),
+                "num_spatial_orbitals": orbitals, "mapping": molecule.mapping}
 
     def interpret(self, instance: Molecule, formulation: Formulation,
                   result: Result) -> dict[str, Any]:
@@ -190,37 +244,6 @@ class Chemistry(UseCase):
         from hybrid_workbench.usecases.chemistry.references import exact_method
 
         return self.references(instance)[exact_method(self.problem(instance))]["energy"]
-
-    # -- solve: size check and ansatz hints before building -----------------------------------
-    def solve(self, instance: Molecule, backend: str | Any, *, seed: int | None = None,
-              options: Mapping[str, Any] | None = None, time_limit: float | None = None,
-              formulation_options: Mapping[str, Any] | None = None) -> Outcome:
-        from hybrid_workbench.registry import get_backend
-
-        be = get_backend(backend) if isinstance(backend, str) else backend
-        form = dict(formulation_options or {})
-        mapping = form.get("mapping") or instance.mapping
-        molecule = instance if mapping == instance.mapping else \
-            Molecule.from_dict({**instance.spec(), "mapping": mapping}, source=instance.source)
-        opts = dict(options or {})
-        if be.available() is True:
-            limit = be.max_variables(be.make_options(opts, time_limit))
-            n = molecule.num_qubits()
-            if limit is not None and n > limit:
-                raise QubitLimitError(
-                    f"{instance.source or instance.name}: {n} qubits ({molecule.active_space or 'full'} "
-                    f"active space, {mapping}) exceed backend {be.name!r}'s limit of {limit}; "
-                    "shrink active_space, use the parity mapping (2 qubits fewer), or raise the "
-                    "backend's max_qubits")
-            fields = set(be.Options.field_names())
-            if set(HINT_FIELDS) <= fields:
-                no = molecule.active_space[1] if molecule.active_space else \
-                    molecule.validate_basis()[0]
-                hints = {"num_particles": list(molecule.active_electrons),
-                         "num_spatial_orbitals": no, "mapping": mapping}
-                opts = {**hints, **opts}
-        return super().solve(instance, be, seed=seed, options=opts, time_limit=time_limit,
-                             formulation_options=form)
 
 
 def _solved_state(result: Result) -> tuple[Any, str | None]:

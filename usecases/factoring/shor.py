@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 __all__ = ["shor_circuit", "shor_qubits", "decode_outcome", "analyse_counts",
-           "qpe_distribution", "default_base"]
+           "qpe_distribution", "default_base", "ShorDecoder"]
 
 
 def shor_qubits(n: int, counting_qubits: int | None = None) -> tuple[int, int]:
@@ -157,3 +158,24 @@ def qpe_distribution(r: int, t: int) -> np.ndarray:
         ratio = np.where(near, 1.0, np.sin(np.pi * dim * delta) / (dim * np.where(near, 1.0, den)))
         probs += ratio ** 2 / r
     return probs
+
+
+@dataclass(frozen=True)
+class ShorDecoder:
+    """Decodes a Shor circuit's counts (bit string -> shots) into factors and the order.
+
+    Attributes:
+        N: the number factored.
+        a: the base of the order finding.
+        counting_qubits: size of the counting register (read out).
+        work_qubits: size of the work register.
+    """
+
+    N: int
+    a: int
+    counting_qubits: int
+    work_qubits: int
+
+    def decode(self, sample: Mapping[str, int]) -> dict[str, Any]:
+        """``sample``: the measured counts; see :func:`analyse_counts`."""
+        return analyse_counts(sample, self.counting_qubits, self.a, self.N)

@@ -34,22 +34,94 @@ Examples:
 
 from __future__ import annotations
 
+import math
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.errors import OptionsError
+from hybrid_workbench.formulation import Formulation, FormulationOptions
 from hybrid_workbench.result import Result
-from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.usecase import Evaluation, UseCase
 from hybrid_workbench.usecases.fraud.data import FraudInstance, generate_instance, load_instance
-from hybrid_workbench.usecases.fraud.qubo import build_selection_qubo, prototypes
-from hybrid_workbench.usecases.fraud.training import CLASSIFIERS, score, training_rows
+from hybrid_workbench.usecases.fraud.qubo import Selection, build_selection_qubo, prototypes
+from hybrid_workbench.usecases.fraud.training import score, training_rows
 
-__all__ = ["Fraud", "FraudInstance"]
+__all__ = ["Fraud", "FraudInstance", "FraudOptions", "SelectionDecoder"]
 
-FORMULATION_OPTIONS = {"k_ratio", "candidates", "beta", "minority", "minority_fraction",
-                       "classifier", "seed"}
+
+
+@dataclass(frozen=True)
+class FraudOptions(FormulationOptions):
+    """Formulation options of ``fraud``.
+
+    Attributes:
+        model_kind: ``bqm`` (the only kind).
+        k_ratio: legitimate rows to choose per fraud row (K / fraud rows); > 0.
+        candidates: k-means prototypes to choose from (default ``min(2K, 120)``).
+        beta: diversity weight; a finite number >= 0.
+        minority: ``all`` (keep every fraud row) or ``select`` (choose them too).
+        minority_fraction: share of fraud rows kept with ``minority=select``; in (0, 1].
+        classifier: ``logreg`` or ``forest``, fitted on the chosen rows.
+        seed: k-means seed (default: the instance's).
+    """
+
+    model_kind: Literal["bqm"] | None = None
+    k_ratio: float = 1.0
+    candidates: int | None = None
+    beta: float = 1.0
+    minority: Literal["all", "select"] = "all"
+    minority_fraction: float = 0.5
+    classifier: Literal["logreg", "forest"] = "logreg"
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.k_ratio) and self.k_ratio > 0):
+            raise OptionsError(f"option 'k_ratio' must be a finite number > 0, "
+                               f"got {self.k_ratio!r}")
+        if not (math.isfinite(self.beta) and self.beta >= 0):
+            raise OptionsError(f"option 'beta' must be a finite number >= 0, got {self.beta!r}")
+        if not 0.0 < self.minority_fraction <= 1.0:
+            raise OptionsError(f"option 'minority_fraction' must be in (0, 1], "
+                               f"got {self.minority_fraction!r}")
+        if self.candidates is not None and self.candidates < 3:
+            raise OptionsError(f"option 'candidates' must be an integer >= 3, "
+                               f"got {self.candidates!r}")
+        if self.seed is not None and not 0 <= self.seed < 2 ** 32:
+            raise OptionsError(f"option 'seed' must be an integer in 0..2^32-1, "
+                               f"got {self.seed!r}")
+
+
+@dataclass(frozen=True)
+class SelectionDecoder:
+    """Chosen training rows from a sample of the selection QUBO.
+
+    Attributes:
+        selection: the QUBO and its blocks (legitimate prototypes, then fraud ones).
+        groups: training-row index of each block's candidates.
+        targets: rows to choose per block.
+        classifier: the classifier the evaluation fits.
+        seed: k-means (and classifier) seed.
+    """
+
+    selection: Selection
+    groups: tuple[np.ndarray, ...]
+    targets: tuple[int, ...]
+    classifier: str
+    seed: int
+
+    def decode(self, sample: Mapping[Hashable, Any]) -> dict[str, Any]:
+        chosen = self.selection.chosen(sample)
+        out = {"method": "qubo", "classifier": self.classifier, "seed": self.seed,
+               "majority": sorted(self.groups[0][chosen[0]].tolist()), "target": self.targets[0],
+               "minority": None, "minority_target": None}
+        if len(chosen) > 1:
+            out["minority"] = sorted(self.groups[1][chosen[1]].tolist())
+            out["minority_target"] = self.targets[1]
+        return out
 
 
 def _standardise(instance: FraudInstance, X: np.ndarray) -> np.ndarray:
@@ -66,6 +138,7 @@ class Fraud(UseCase):
                    "objective = held-out PR-AUC")
     sense = "max"
     model_kinds = ("bqm",)
+    FormulationOptions = FraudOptions
     formats = ("CSV with a label column (--param label=is_fraud), JSON spec "
                '{"generate": {...}} or {"csv": "f.csv", "label": ...}, or generate:...')
 
@@ -75,61 +148,58 @@ class Fraud(UseCase):
     def generate(self, seed: int = 0, **params: Any) -> FraudInstance:
         return generate_instance(seed=seed, **params)
 
-    def formulate(self, instance: FraudInstance, model_kind: str = "bqm",
-                  **options: Any) -> Formulation:
-        unknown = set(options) - FORMULATION_OPTIONS
-        if unknown:
-            raise InstanceError(f"unknown fraud formulation option(s) {sorted(unknown)}; "
-                                f"accepted: {', '.join(sorted(FORMULATION_OPTIONS))}")
-        classifier = str(options.get("classifier", "logreg"))
-        if classifier not in CLASSIFIERS:
-            raise InstanceError(f"classifier must be one of {CLASSIFIERS}, got {classifier!r}")
-        minority = str(options.get("minority", "all"))
-        if minority not in ("all", "select"):
-            raise InstanceError(f"minority must be 'all' or 'select', got {minority!r}")
-        seed = int(options.get("seed", instance.seed))
+    def _plan(self, instance: FraudInstance, options: FraudOptions) -> tuple[int, int]:
+        """``(K, M)``: legitimate rows to choose and prototypes to choose them from."""
+        n_maj, n_min = instance.majority_index.size, instance.minority_index.size
+        k = max(2, int(round(options.k_ratio * n_min)))
+        if k >= n_maj:
+            raise OptionsError(f"fraud formulation: option 'k_ratio'={options.k_ratio:g} asks "
+                               f"for {k} legitimate rows, the training split has {n_maj}; "
+                               f"lower k_ratio below {n_maj / max(n_min, 1):.3g}")
+        m = options.candidates if options.candidates is not None else min(2 * k, 120)
+        if not k < m <= n_maj:
+            raise OptionsError(f"fraud formulation: option 'candidates' must be in "
+                               f"{k + 1}..{n_maj} (more than K = {k}, at most the legitimate "
+                               f"training rows), got {m}")
+        if options.minority == "select" and \
+                not max(2, int(round(options.minority_fraction * n_min))) < n_min:
+            raise OptionsError(f"fraud formulation: option 'minority_fraction'="
+                               f"{options.minority_fraction:g} keeps all {n_min} fraud rows, "
+                               "leaving nothing to choose; lower it or use minority=all")
+        return k, m
+
+    def check(self, instance: FraudInstance, options: FraudOptions, backend: Any,
+              backend_options: Any) -> None:
+        """The selection sizes against the instance, before k-means runs."""
+        super().check(instance, options, backend, backend_options)
+        self._plan(instance, options)
+
+    def _formulate(self, instance: FraudInstance,
+                   options: FraudOptions) -> Formulation[SelectionDecoder]:
+        k, m = self._plan(instance, options)
+        seed = options.seed if options.seed is not None else instance.seed
         maj, mino = instance.majority_index, instance.minority_index
-        k = max(2, int(round(float(options.get("k_ratio", 1.0)) * len(mino))))
-        if k >= len(maj):
-            raise InstanceError(f"k_ratio asks for {k} legitimate rows, the training split has "
-                                f"{len(maj)}; lower k_ratio")
-        m = int(options.get("candidates", min(2 * k, 120)))
-        if not k < m <= len(maj):
-            raise InstanceError(f"candidates must be in ({k}, {len(maj)}], got {m}")
         Xs = _standardise(instance, instance.X_train)
         rows, share = prototypes(Xs[maj], m, seed=seed)
         feats, shares, ks, groups = [Xs[maj][rows]], [share], [k], [maj[rows]]
-        if minority == "select":
-            frac = float(options.get("minority_fraction", 0.5))
-            km = max(2, int(round(frac * len(mino))))
+        if options.minority == "select":
+            km = max(2, int(round(options.minority_fraction * len(mino))))
             mm = min(len(mino), max(km + 1, min(2 * km, 120)))
-            if not km < mm:
-                raise InstanceError(f"minority_fraction={frac} leaves nothing to choose from")
             mrows, mshare = prototypes(Xs[mino], mm, seed=seed)
             feats.append(Xs[mino][mrows])
             shares.append(mshare)
             ks.append(km)
             groups.append(mino[mrows])
-        sel = build_selection_qubo(feats, shares, ks, beta=float(options.get("beta", 1.0)))
-
-        def decode(sample: Any) -> dict[str, Any]:
-            chosen = sel.chosen(sample)
-            out = {"method": "qubo", "classifier": classifier, "seed": seed,
-                   "majority": sorted(groups[0][chosen[0]].tolist()), "target": k,
-                   "minority": None, "minority_target": None}
-            if len(chosen) > 1:
-                out["minority"] = sorted(groups[1][chosen[1]].tolist())
-                out["minority_target"] = ks[1]
-            return out
-
+        sel = build_selection_qubo(feats, shares, ks, beta=options.beta)
+        decoder = SelectionDecoder(sel, tuple(groups), tuple(ks), options.classifier, seed)
         info = {"encoding": "select K of M k-means prototypes: -coverage + diversity + "
                             "cardinality penalty", "num_variables": sel.bqm.num_variables,
                 "candidates": [b.size for b in sel.blocks], "k": ks,
                 "penalty": [b.penalty for b in sel.blocks], "beta": sel.beta,
-                "auxiliary_variables": 0, "classifier": classifier}
-        return Formulation(model=sel.bqm, decode=decode, info=info)
+                "auxiliary_variables": 0, "classifier": options.classifier}
+        return Formulation(model=sel.bqm, decoder=decoder, info=info)
 
-    def interpret(self, instance: FraudInstance, formulation: Formulation,
+    def interpret(self, instance: FraudInstance, formulation: Formulation[SelectionDecoder],
                   result: Result) -> dict[str, Any]:
         return formulation.decode(result.sample or {})
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from hybrid_workbench.usecase import read_json_file
+from hybrid_workbench.usecase import read_json_file, read_text_file
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
 
 __all__ = ["FraudInstance", "generate_instance", "load_instance", "from_arrays"]
@@ -102,10 +102,9 @@ def generate_instance(seed: int = 0, n_samples: int = 3000, n_features: int = 10
     """A seeded imbalanced data set from :func:`sklearn.datasets.make_classification`."""
     from sklearn.datasets import make_classification
 
-    if not 0.0 < fraud_rate < 0.5:
-        raise InstanceError(f"fraud_rate must be in (0, 0.5), got {fraud_rate}")
-    if n_informative > n_features:
-        raise InstanceError(f"n_informative ({n_informative}) must be <= n_features ({n_features})")
+    _check_generator(n_samples=n_samples, n_features=n_features, n_informative=n_informative,
+                     fraud_rate=fraud_rate, class_sep=class_sep, flip_y=flip_y,
+                     test_size=test_size, seed=seed)
     X, y = make_classification(n_samples=n_samples, n_features=n_features,
                                n_informative=n_informative,
                                n_redundant=min(2, n_features - n_informative),
@@ -118,15 +117,53 @@ def generate_instance(seed: int = 0, n_samples: int = 3000, n_features: int = 10
                                            "fraud_rate": fraud_rate, "class_sep": class_sep}})
 
 
+def _integer(value: Any, lo: int) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= lo
+
+
+def _number(value: Any, lo: float, hi: float, lo_open: bool, hi_open: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+        return False
+    v = float(value)
+    return (lo < v if lo_open else lo <= v) and (v < hi if hi_open else v <= hi)
+
+
+def _check_generator(*, where: str = "fraud generator", **values: Any) -> None:
+    """Each generator parameter's type and range, one sentence per mistake."""
+    rules = {
+        "n_samples": (lambda v: _integer(v, 40), "an integer >= 40"),
+        "n_features": (lambda v: _integer(v, 2), "an integer >= 2"),
+        "n_informative": (lambda v: _integer(v, 1), "an integer >= 1"),
+        "fraud_rate": (lambda v: _number(v, 0.0, 0.5, True, True), "a number in (0, 0.5)"),
+        "class_sep": (lambda v: _number(v, 0.0, 1e6, True, False), "a number > 0"),
+        "flip_y": (lambda v: _number(v, 0.0, 1.0, False, True), "a number in [0, 1)"),
+        "test_size": (lambda v: _number(v, 0.0, 1.0, True, True), "a number in (0, 1)"),
+        "seed": (lambda v: _integer(v, 0) and v < 2 ** 32, "an integer in 0..2^32-1"),
+    }
+    for name, value in values.items():
+        ok, want = rules[name]
+        if not ok(value):
+            raise InstanceError(f"{where}: {name} must be {want}, got {value!r}")
+    informative, features = values.get("n_informative", 5), values.get("n_features", 10)
+    if informative > features:
+        raise InstanceError(f"{where}: n_informative ({informative}) must be "
+                            f"<= n_features ({features})")
+
+
 def _read_csv(path: Path, label: str | None = None, positive: Any = None,
               drop: list[str] | str | None = None, test_size: float = 0.3,
               seed: int = 0, name: str | None = None) -> FraudInstance:
     import pandas as pd
 
+    _check_generator(where=f"{path}: parameter", test_size=test_size, seed=seed)
     try:
         df = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InstanceFormatError(f"{path}: cannot be read as CSV: {exc}") from None
+    except UnicodeDecodeError:
+        read_text_file(path)  # names the line of the first byte that is not UTF-8
+        raise
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InstanceFormatError(f"{path}: cannot be read as CSV: "
+                                  f"{str(exc).strip() or 'no columns'}") from None
     cols = [str(c) for c in df.columns]
     df.columns = cols
     if label is None:
@@ -170,8 +207,14 @@ def _read_csv(path: Path, label: str | None = None, positive: Any = None,
         row, col = map(int, np.argwhere(na)[0])
         raise InstanceFormatError(f"{path}, line {row + 2}: column {feats.columns[col]!r} is "
                                   "empty; fill or drop missing values first")
+    X = feats.to_numpy(dtype=float)
+    bad_rows, bad_cols = np.nonzero(~np.isfinite(X))
+    if bad_rows.size:
+        row, col = int(bad_rows[0]), int(bad_cols[0])
+        raise InstanceFormatError(f"{path}, line {row + 2}: column {feats.columns[col]!r} holds "
+                                  f"{X[row, col]}; every feature value must be a finite number")
     y = (labels == positive).to_numpy().astype(np.int64)
-    return from_arrays(feats.to_numpy(dtype=float), y, name=name or path.stem, source=str(path),
+    return from_arrays(X, y, name=name or path.stem, source=str(path),
                        feature_names=tuple(feats.columns), test_size=test_size, seed=seed,
                        meta={"label": label, "positive": str(positive)})
 
@@ -201,7 +244,13 @@ def load_instance(source: str | Path, **params: Any) -> FraudInstance:
         if not isinstance(gen, dict) or set(gen) - GEN_KEYS or extra:
             raise InstanceFormatError(f"{path}: 'generate' takes {sorted(GEN_KEYS)}; the spec "
                                       "itself takes test_size, name")
-        inst = generate_instance(**gen, test_size=spec.get("test_size", 0.3))
+        test_size = spec.get("test_size", 0.3)
+        try:
+            _check_generator(where=f"{path}: field 'generate'", **gen)
+            _check_generator(where=f"{path}: field", test_size=test_size)
+        except InstanceError as exc:
+            raise InstanceFormatError(str(exc)) from None
+        inst = generate_instance(**gen, test_size=test_size)
         return FraudInstance(**{**inst.__dict__, "name": spec.get("name", path.stem),
                                 "source": str(path)})
     csv = Path(spec.pop("csv"))

@@ -19,6 +19,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +27,13 @@ import numpy as np
 
 from hybrid_workbench.errors import InstanceError
 from hybrid_workbench.result import Result
-from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.usecase import Evaluation, Formulation, FormulationOptions, UseCase
 from hybrid_workbench.usecases.maxcut.io import MaxCutInstance, generate_graph, load_graph
 
 if TYPE_CHECKING:  # pragma: no cover
     import dimod
 
-__all__ = ["MaxCut", "MaxCutInstance", "maxcut_bqm"]
+__all__ = ["MaxCut", "MaxCutInstance", "SideDecoder", "maxcut_bqm"]
 
 
 def maxcut_bqm(instance: MaxCutInstance) -> dimod.BinaryQuadraticModel:
@@ -46,6 +47,16 @@ def maxcut_bqm(instance: MaxCutInstance) -> dimod.BinaryQuadraticModel:
     if instance.nodes != tuple(range(n)):
         bqm.relabel_variables(dict(enumerate(instance.nodes)), inplace=True)
     return bqm
+
+
+@dataclass(frozen=True)
+class SideDecoder:
+    """Spins to sides: ``decode(sample)[i]`` is 1 when node ``nodes[i]`` has spin +1."""
+
+    nodes: tuple[Any, ...]
+
+    def decode(self, sample: Mapping[Hashable, Any]) -> np.ndarray:
+        return np.array([1 if sample[v] > 0 else 0 for v in self.nodes], dtype=np.int8)
 
 
 class MaxCut(UseCase):
@@ -65,20 +76,12 @@ class MaxCut(UseCase):
     def generate(self, seed: int = 0, **params: Any) -> MaxCutInstance:
         return generate_graph(seed=seed, **params)
 
-    def formulate(self, instance: MaxCutInstance, model_kind: str = "bqm",
-                  **options: Any) -> Formulation:
-        if options:
-            raise TypeError(f"maxcut takes no formulation options, got {sorted(options)}")
-        bqm = maxcut_bqm(instance)
-        nodes = instance.nodes
-
-        def decode(sample: Mapping[Hashable, Any]) -> np.ndarray:
-            return np.array([1 if sample[v] > 0 else 0 for v in nodes], dtype=np.int8)
-
-        return Formulation(model=bqm, decode=decode,
+    def _formulate(self, instance: MaxCutInstance,
+                   options: FormulationOptions) -> Formulation[SideDecoder]:
+        return Formulation(model=maxcut_bqm(instance), decoder=SideDecoder(instance.nodes),
                            info={"encoding": "Ising, s_i = +1 on side 1; energy = -cut"})
 
-    def interpret(self, instance: MaxCutInstance, formulation: Formulation,
+    def interpret(self, instance: MaxCutInstance, formulation: Formulation[SideDecoder],
                   result: Result) -> dict[str, Any]:
         side = formulation.decode(result.sample or {})
         return self.partition(instance, side)

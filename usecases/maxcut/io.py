@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from hybrid_workbench.usecase import read_json_file
+from hybrid_workbench.usecase import read_json_file, read_text_file
 from hybrid_workbench.data import data_dir
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
 
@@ -166,6 +166,9 @@ def _parse_json(path: Path) -> MaxCutInstance:
         raise InstanceFormatError(f"{path}: expected an object with an 'edges' list, "
                                   'e.g. {"edges": [[0, 1, 1.0], [1, 2]]}')
     edges = data["edges"]
+    if not isinstance(edges, list):
+        raise InstanceFormatError(f"{path}: 'edges' must be a list of [u, v] or [u, v, w], "
+                                  f"got {str(edges)[:60]!r}")
     nodes_spec = data.get("nodes")
     if isinstance(nodes_spec, int):
         nodes: list[Any] = list(range(nodes_spec))
@@ -185,8 +188,9 @@ def _parse_json(path: Path) -> MaxCutInstance:
             raise InstanceFormatError(f"{path}: edge #{k} must be [u, v] or [u, v, w], got {edge!r}")
         a, b = edge[0], edge[1]
         wt = edge[2] if len(edge) == 3 else 1.0
-        if not isinstance(wt, (int, float)) or isinstance(wt, bool):
-            raise InstanceFormatError(f"{path}: edge #{k} weight must be a number, got {wt!r}")
+        if not isinstance(wt, (int, float)) or isinstance(wt, bool) or not np.isfinite(wt):
+            raise InstanceFormatError(f"{path}: edge #{k} weight must be a finite number, "
+                                      f"got {wt!r}")
         a = tuple(a) if isinstance(a, list) else a
         b = tuple(b) if isinstance(b, list) else b
         for x in (a, b):
@@ -203,10 +207,15 @@ def _parse_json(path: Path) -> MaxCutInstance:
         ww.append(float(wt))
     if not nodes:
         raise InstanceFormatError(f"{path}: the graph has no nodes")
+    best = data.get("best_known")
+    if best is not None and (not isinstance(best, (int, float)) or isinstance(best, bool)
+                             or not np.isfinite(best)):
+        raise InstanceFormatError(f"{path}: 'best_known' must be a finite number (the best "
+                                  f"cut known), got {best!r}")
     return MaxCutInstance(name=str(data.get("name", path.stem)), nodes=tuple(nodes),
                           u=np.array(uu, dtype=np.int64), v=np.array(vv, dtype=np.int64),
                           w=np.array(ww, dtype=float),
-                          best_known=data.get("best_known"), source=str(path))
+                          best_known=None if best is None else float(best), source=str(path))
 
 
 def load_graph(source: str | Path) -> MaxCutInstance:
@@ -226,7 +235,7 @@ def load_graph(source: str | Path) -> MaxCutInstance:
     if path.suffix.lower() == ".json":
         inst = _parse_json(path)
     else:
-        inst = parse_rudy(path.read_text(), name=path.stem, source=str(path))
+        inst = parse_rudy(read_text_file(path), name=path.stem, source=str(path))
     if inst.best_known is None:
         best = best_known_cuts().get(inst.name)
         if best is not None and GSET_NAME.match(inst.name):
@@ -249,8 +258,12 @@ def generate_graph(seed: int = 0, size: int = 20, kind: str = "erdos", p: float 
     """
     import networkx as nx
 
-    if size < 1:
-        raise InstanceError(f"size must be >= 1, got {size}")
+    for key, value in (("size", size), ("degree", degree)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InstanceError(f"maxcut generator: {key} must be an integer >= 1, "
+                                f"got {value!r}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+        raise InstanceError(f"maxcut generator: p must be a probability in [0, 1], got {p!r}")
     rng = np.random.default_rng(seed)
     if kind == "complete":
         iu, ju = np.triu_indices(size, k=1)

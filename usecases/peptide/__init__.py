@@ -28,12 +28,15 @@ Examples:
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.errors import InstanceError, OptionsError
+from hybrid_workbench.formulation import Formulation, FormulationOptions
 from hybrid_workbench.result import Result
-from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.usecase import Evaluation, UseCase
 from hybrid_workbench.usecases.peptide.enumerate import enumerate_folds
 from hybrid_workbench.usecases.peptide.lattice import (
     PeptideInstance,
@@ -42,9 +45,32 @@ from hybrid_workbench.usecases.peptide.lattice import (
     load_instance,
     parse_instance,
 )
-from hybrid_workbench.usecases.peptide.qubo import build_grid_cqm, build_grid_qubo
+from hybrid_workbench.usecases.peptide.qubo import GridEncoding, build_grid_cqm, build_grid_qubo
 
-__all__ = ["Peptide", "PeptideInstance", "parse_instance"]
+__all__ = ["Peptide", "PeptideInstance", "PeptideOptions", "parse_instance"]
+
+
+@dataclass(frozen=True)
+class PeptideOptions(FormulationOptions):
+    """Formulation options of ``peptide``.
+
+    Attributes:
+        model_kind: ``cqm`` (exact constraints, chosen for backends that take one) or
+            ``bqm`` (the penalised QUBO; what ``formulate`` builds by default).
+        penalty_scale: factor on the proven penalty weights, QUBO only (default 1; a
+            value other than 1 asks for the QUBO).
+    """
+
+    model_kind: Literal["cqm", "bqm"] | None = None
+    penalty_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.penalty_scale) and self.penalty_scale > 0):
+            raise OptionsError(f"option 'penalty_scale' must be a finite number > 0, "
+                               f"got {self.penalty_scale!r}")
+        if self.model_kind == "cqm" and self.penalty_scale != 1.0:
+            raise OptionsError("option 'penalty_scale' applies to the QUBO only; drop it or "
+                               "set model_kind=bqm")
 
 
 class Peptide(UseCase):
@@ -53,7 +79,9 @@ class Peptide(UseCase):
     name = "peptide"
     description = "HP lattice protein folding (square/cubic); objective = -(H-H contacts)"
     sense = "min"
-    model_kinds = ("bqm", "cqm")
+    model_kinds = ("cqm", "bqm")   # the CQM where a backend takes one (CP-SAT), else the QUBO
+    default_model_kind = "bqm"
+    FormulationOptions = PeptideOptions
     formats = ('JSON {"sequence": "HPPHHPHH", "lattice": "square|cubic"}, a text file with '
                "the sequence, or the sequence itself (--param lattice=cubic)")
 
@@ -63,30 +91,24 @@ class Peptide(UseCase):
     def generate(self, seed: int = 0, **params: Any) -> PeptideInstance:
         return generate_instance(seed=seed, **params)
 
-    def formulate(self, instance: PeptideInstance, model_kind: str = "bqm",
-                  **options: Any) -> Formulation:
-        """Grid-placement QUBO (``bqm``), or the same variables with exact constraints
-        (``cqm``, chosen for backends that take one: CP-SAT proves optima far sooner).
+    def model_kinds_for(self, options: PeptideOptions) -> tuple[str, ...]:
+        """A scaled penalty asks for the QUBO; otherwise the CQM where a backend takes one."""
+        return ("bqm",) if options.penalty_scale != 1.0 else self.model_kinds
 
-        Option ``penalty_scale`` (default 1, QUBO only) scales the penalty weights.
-        """
-        unknown = set(options) - {"penalty_scale"}
-        if unknown:
-            raise InstanceError(f"peptide formulation options: penalty_scale; got {sorted(unknown)}")
-        if model_kind == "cqm":
+    def _formulate(self, instance: PeptideInstance,
+                   options: PeptideOptions) -> Formulation[GridEncoding]:
+        """Grid-placement QUBO (``bqm``), or the same variables with exact constraints
+        (``cqm``, chosen for backends that take one: CP-SAT proves optima far sooner)."""
+        if options.model_kind == "cqm":
             cqm, enc = build_grid_cqm(instance)
             info = {**enc.info(), "model": "cqm: one-hot, site <= 1 and bond constraints",
                     "num_constraints": len(cqm.constraints)}
             info.pop("penalty_weights")
-            return Formulation(model=cqm, decode=enc.decode, info=info)
-        enc = build_grid_qubo(instance, penalty_scale=float(options.get("penalty_scale", 1.0)))
-        return Formulation(model=enc.bqm, decode=enc.decode, info=enc.info())
+            return Formulation(model=cqm, decoder=enc, info=info)
+        enc = build_grid_qubo(instance, penalty_scale=options.penalty_scale)
+        return Formulation(model=enc.bqm, decoder=enc, info=enc.info())
 
-    def choose_model_kind(self, backend: Any) -> str:
-        """The constrained model where the backend takes one, else the QUBO."""
-        return "cqm" if "cqm" in backend.model_kinds else super().choose_model_kind(backend)
-
-    def interpret(self, instance: PeptideInstance, formulation: Formulation,
+    def interpret(self, instance: PeptideInstance, formulation: Formulation[GridEncoding],
                   result: Result) -> dict[str, Any]:
         decoded = formulation.decode(result.sample or {})
         return self.fold_solution(instance, decoded["coords"], decoded["decode_problems"])

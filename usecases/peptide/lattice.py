@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from hybrid_workbench.usecase import parse_json_text
+from hybrid_workbench.usecase import parse_json_text, read_text_file
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
 
 __all__ = ["LATTICES", "PeptideInstance", "FoldCheck", "parse_instance", "load_instance",
@@ -155,7 +155,7 @@ def load_instance(source: str | Path, **params: Any) -> PeptideInstance:
             return parse_instance({"sequence": str(source)}, source="<sequence>", **params)
         raise InstanceError(f"instance file not found: {source} (give a JSON file like "
                             '{"sequence": "HPPHHPHH", "lattice": "square"} or the sequence itself)')
-    text = path.read_text()
+    text = read_text_file(path)
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         data = parse_json_text(text, path)
         inst = parse_instance(data, source=str(path), **params)
@@ -172,10 +172,11 @@ def load_instance(source: str | Path, **params: Any) -> PeptideInstance:
 def generate_instance(seed: int = 0, length: int = 8, lattice: str = "square",
                       p_h: float = 0.5) -> PeptideInstance:
     """A random HP sequence (each residue H with probability ``p_h``), from a seed."""
-    if length < 2:
-        raise InstanceError(f"length must be >= 2, got {length}")
-    if not 0.0 <= p_h <= 1.0:
-        raise InstanceError(f"p_h must be in [0, 1], got {p_h}")
+    if isinstance(length, bool) or not isinstance(length, int) or length < 2:
+        raise InstanceError(f"peptide generator: length must be an integer >= 2, got {length!r}")
+    if isinstance(p_h, bool) or not isinstance(p_h, (int, float)) or not 0.0 <= p_h <= 1.0:
+        raise InstanceError(f"peptide generator: p_h must be a probability in [0, 1], "
+                            f"got {p_h!r}")
     rng = np.random.default_rng(seed)
     seq = "".join("H" if u < p_h else "P" for u in rng.random(length))
     return parse_instance({"sequence": seq, "lattice": lattice,

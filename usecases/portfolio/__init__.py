@@ -28,20 +28,60 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from hybrid_workbench.errors import InstanceError, UnsupportedModelError
+from hybrid_workbench.errors import InstanceError, OptionsError, ProblemTooLargeError
+from hybrid_workbench.formulation import Formulation, FormulationOptions
 from hybrid_workbench.result import Result
-from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.usecase import Evaluation, UseCase
 from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance, load_instance
 
-__all__ = ["Portfolio", "PortfolioInstance"]
+__all__ = ["Portfolio", "PortfolioInstance", "PortfolioOptions"]
 
 FORMULATIONS = ("cardinality", "lots", "longshort")
+MAX_QUADRATIC_TERMS = 500_000     # dense models beyond this take minutes and gigabytes
+MAX_ASSETS = 1000                 # n (n - 1) / 2 <= MAX_QUADRATIC_TERMS
+BYTES_PER_TERM = 1200             # measured: cpsat, 2000 assets
+
+
+@dataclass(frozen=True)
+class PortfolioOptions(FormulationOptions):
+    """Formulation options of ``portfolio``.
+
+    Attributes:
+        model_kind: ``bqm`` (penalised) or ``cqm`` (exact constraint); by default the CQM
+            where the backend takes one, else the BQM (``formulate`` alone: the BQM).
+        formulation: ``cardinality`` (default), ``lots`` or ``longshort`` (BQM only).
+        penalty: override the proven penalty (experiments only); a finite number >= 0.
+        budget: budget units for ``lots``; an integer >= 1.
+        alpha: correlation weight for ``longshort``; a finite number >= 0.
+        beta: balance weight for ``longshort``; a finite number >= 0.
+    """
+
+    model_kind: Literal["cqm", "bqm"] | None = None
+    formulation: Literal["cardinality", "lots", "longshort"] = "cardinality"
+    penalty: float | None = None
+    budget: int = 10
+    alpha: float = 1.0
+    beta: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("penalty", "alpha", "beta"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise OptionsError(f"option {name!r} must be a finite number >= 0, "
+                                   f"got {value!r}")
+        if self.budget < 1:
+            raise OptionsError(f"option 'budget' must be an integer >= 1 (budget units), "
+                               f"got {self.budget!r}")
+        if self.formulation == "longshort" and self.model_kind == "cqm":
+            raise OptionsError("option 'model_kind' must be bqm (or unset) for the longshort "
+                               "formulation, which has no CQM form; got 'cqm'")
 
 
 class Portfolio(UseCase):
@@ -51,6 +91,8 @@ class Portfolio(UseCase):
     description = "mean-variance selection of k assets (w = z/k); objective mu.w - lambda w'Sigma w"
     sense = "max"
     model_kinds = ("cqm", "bqm")   # CQM where a backend takes it (cpsat), else the BQM
+    default_model_kind = "bqm"
+    FormulationOptions = PortfolioOptions
     formats = ("JSON {assets, mu, sigma, k, risk_aversion}, or a CSV of prices (date column + "
                "one column per asset) with --param k=5 --param risk_aversion=1 "
                "--param estimator=sample|ledoit-wolf")
@@ -75,33 +117,19 @@ class Portfolio(UseCase):
         return instance.name
 
     # -- the flow ---------------------------------------------------------------------------
-    def formulate(self, instance: PortfolioInstance, model_kind: str = "bqm",
-                  formulation: str = "cardinality", penalty: float | None = None,
-                  model: str | None = None, budget: int = 10, alpha: float = 1.0,
-                  beta: float = 1.0) -> Formulation:
-        """The model of one formulation.
+    def model_kinds_for(self, options: PortfolioOptions) -> tuple[str, ...]:
+        """Long/short is a BQM only; the other formulations have both forms."""
+        return ("bqm",) if options.formulation == "longshort" else self.model_kinds
 
-        Args:
-            model_kind: ``bqm`` or ``cqm`` (chosen from what the backend accepts).
-            formulation: ``cardinality`` (default), ``lots`` or ``longshort``.
-            penalty: override the proven penalty (experiments only).
-            model: force ``bqm`` or ``cqm`` regardless of ``model_kind``.
-            budget: budget units for ``lots``.
-            alpha, beta: correlation and balance weights for ``longshort``.
-        """
+    def _formulate(self, instance: PortfolioInstance, options: PortfolioOptions
+                   ) -> Formulation[Any]:
+        """The model of one formulation (see :class:`PortfolioOptions`)."""
         from hybrid_workbench.usecases.portfolio import formulations as F
 
-        kind = model or model_kind
-        if formulation not in FORMULATIONS:
-            raise InstanceError(f"unknown formulation {formulation!r}; choose one of "
-                                f"{list(FORMULATIONS)}")
-        if kind not in ("bqm", "cqm"):
-            raise UnsupportedModelError(f"portfolio produces bqm or cqm models, not {kind!r}")
-        assets = instance.assets
-        if formulation == "cardinality":
-            def pick(sample: Mapping[Hashable, Any]) -> list[str]:
-                return [a for a in assets if round(float(sample[a])) == 1]
-
+        kind, penalty, budget = options.model_kind, options.penalty, options.budget
+        assets = tuple(instance.assets)
+        if options.formulation == "cardinality":
+            pick = F.PickDecoder(assets)
             info: dict[str, Any] = {"formulation": "cardinality", "model": kind,
                                     "weights": "w = z / k", "k": instance.k,
                                     "energy": "-objective on feasible samples"}
@@ -113,42 +141,46 @@ class Portfolio(UseCase):
             return Formulation(bqm, pick, {**info, "penalty": p, "penalty_proven": proven,
                                            "linear_shift": shift if penalty is None else 0.0,
                                            "constraint": "A (sum z - k)^2 + b (sum z - k)"})
-        if formulation == "lots":
+        if options.formulation == "lots":
             info = {"formulation": "lots", "model": kind, "budget": budget,
                     "weights": "w_i = lot_cost_i n_i / budget"}
             if kind == "cqm":
-                return Formulation(F.lots_cqm(instance, budget),
-                                   lambda s: {a: int(round(float(s[a]))) for a in assets if a in s},
+                return Formulation(F.lots_cqm(instance, budget), F.LotsDecoder(assets, budget),
                                    info)
             bqm, inverter, p = F.lots_bqm(instance, budget, penalty)
-
-            def lots(sample: Mapping[Hashable, Any]) -> dict[str, int]:
-                values = inverter(dict(sample))
-                return {a: int(round(float(values[a]))) for a in assets if a in values}
-
-            return Formulation(bqm, lots, {**info, "penalty": p, "encoding": "dimod.cqm_to_bqm"})
-        if model == "cqm":
-            raise UnsupportedModelError("the longshort formulation is a BQM only")
-        bqm, gamma = F.longshort_bqm(instance, alpha, beta, penalty)
+            return Formulation(bqm, F.LotsDecoder(assets, budget, inverter),
+                               {**info, "penalty": p, "encoding": "dimod.cqm_to_bqm"})
+        bqm, gamma = F.longshort_bqm(instance, options.alpha, options.beta, penalty)
         _, side = F.longshort_sides(instance)
+        return Formulation(bqm, F.SidesDecoder(assets, tuple(side.tolist())),
+                           {"formulation": "longshort", "model": "bqm", "alpha": options.alpha,
+                            "beta": options.beta, "penalty": gamma,
+                            "signal": "mu - median(mu)"})
 
-        def sides(sample: Mapping[Hashable, Any]) -> dict[str, list[str]]:
-            chosen = [i for i, a in enumerate(assets) if round(float(sample[a])) == 1]
-            return {"long": [assets[i] for i in chosen if side[i] > 0],
-                    "short": [assets[i] for i in chosen if side[i] < 0]}
+    def check(self, instance: PortfolioInstance, options: PortfolioOptions, backend: Any,
+              backend_options: Any) -> None:
+        """The backend's size limit, then the dense model's size: ``n (n - 1) / 2``
+        quadratic terms, refused above :data:`MAX_QUADRATIC_TERMS` with the estimate."""
+        super().check(instance, options, backend, backend_options)
+        n = instance.n
+        terms = n * (n - 1) // 2
+        if terms > MAX_QUADRATIC_TERMS:
+            raise ProblemTooLargeError(
+                f"portfolio: {n} assets make a dense {options.model_kind} with {terms:,} "
+                f"quadratic terms (about {terms * BYTES_PER_TERM / 2**30:.1f} GiB to build "
+                f"and hand to {backend.name!r}); the limit is {MAX_QUADRATIC_TERMS:,} terms "
+                f"({MAX_ASSETS} assets): select a universe of at most {MAX_ASSETS} assets")
 
-        return Formulation(bqm, sides, {"formulation": "longshort", "model": "bqm",
-                                        "alpha": alpha, "beta": beta, "penalty": gamma,
-                                        "signal": "mu - median(mu)"})
-
-    def interpret(self, instance: PortfolioInstance, formulation: Formulation,
+    def interpret(self, instance: PortfolioInstance, formulation: Formulation[Any],
                   result: Result) -> Any:
+        from hybrid_workbench.usecases.portfolio.formulations import LotsDecoder, PickDecoder
+
+        decoder = formulation.decoder
         if result.sample is None:
-            return [] if formulation.info.get("formulation") == "cardinality" else {}
+            return [] if isinstance(decoder, PickDecoder) else {}
         decoded = formulation.decode(result.sample)
-        if formulation.info.get("formulation") == "lots":
-            return {"lots": {a: n for a, n in decoded.items() if n}, "budget":
-                    formulation.info["budget"]}
+        if isinstance(decoder, LotsDecoder):
+            return {"lots": {a: n for a, n in decoded.items() if n}, "budget": decoder.budget}
         return decoded
 
     def evaluate(self, instance: PortfolioInstance, solution: Any) -> Evaluation:

@@ -68,6 +68,8 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import dimod
@@ -78,7 +80,7 @@ from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance
 
 __all__ = ["count_penalty", "cardinality_penalty", "cardinality_objective", "cardinality_bqm", "cardinality_cqm",
            "lots_cqm", "lots_bqm", "lots_penalty", "longshort_bqm", "longshort_sides",
-           "PENALTY_MARGIN"]
+           "PENALTY_MARGIN", "PickDecoder", "LotsDecoder", "SidesDecoder"]
 
 PENALTY_MARGIN = 1.05
 
@@ -274,3 +276,41 @@ def longshort_bqm(instance: PortfolioInstance, alpha: float = 1.0, beta: float =
     bqm.relabel_variables(dict(enumerate(instance.assets)), inplace=True)
     _add_count_penalty(bqm, list(instance.assets), k, gamma, shift)
     return bqm, gamma
+
+
+# -- decoders: samples back to holdings (typed, so interpret reads them by type) ------------
+@dataclass(frozen=True)
+class PickDecoder:
+    """Cardinality selection: the assets whose ``z`` is 1."""
+
+    assets: tuple[str, ...]
+
+    def decode(self, sample: Mapping[Hashable, Any]) -> list[str]:
+        return [a for a in self.assets if round(float(sample[a])) == 1]
+
+
+@dataclass(frozen=True)
+class LotsDecoder:
+    """Integer lots per asset; ``inverter`` (from :func:`dimod.cqm_to_bqm`) undoes the
+    BQM's binary expansion, None for the CQM whose variables are the lots themselves."""
+
+    assets: tuple[str, ...]
+    budget: int
+    inverter: Callable[[dict[Hashable, Any]], Mapping[Hashable, Any]] | None = None
+
+    def decode(self, sample: Mapping[Hashable, Any]) -> dict[str, int]:
+        values = self.inverter(dict(sample)) if self.inverter is not None else sample
+        return {a: int(round(float(values[a]))) for a in self.assets if a in values}
+
+
+@dataclass(frozen=True)
+class SidesDecoder:
+    """Long/short selection: chosen assets split by the side of their signal (+1 long)."""
+
+    assets: tuple[str, ...]
+    side: tuple[float, ...]
+
+    def decode(self, sample: Mapping[Hashable, Any]) -> dict[str, list[str]]:
+        chosen = [i for i, a in enumerate(self.assets) if round(float(sample[a])) == 1]
+        return {"long": [self.assets[i] for i in chosen if self.side[i] > 0],
+                "short": [self.assets[i] for i in chosen if self.side[i] < 0]}

@@ -35,7 +35,8 @@ import numpy as np
 
 from hybrid_workbench.errors import InstanceError, SolverError
 from hybrid_workbench.result import Result
-from hybrid_workbench.usecase import Evaluation, Formulation, UseCase
+from hybrid_workbench.formulation import Formulation, FormulationOptions, MappingDecoder
+from hybrid_workbench.usecase import Evaluation, UseCase
 from hybrid_workbench.usecases.rcs.circuits import (
     PATTERN,
     RCSInstance,
@@ -82,15 +83,11 @@ class RCS(UseCase):
                  **params: Any) -> RCSInstance:
         if params:
             raise InstanceError(f"rcs generator takes rows, cols, depth, seed; got {sorted(params)}")
-        return RCSInstance(rows=int(rows), cols=int(cols), depth=int(depth), seed=int(seed))
+        return RCSInstance(rows=rows, cols=cols, depth=depth, seed=seed)
 
     # -- the flow ----------------------------------------------------------------------
-    def formulate(self, instance: RCSInstance, model_kind: str = "circuit",
-                  **options: Any) -> Formulation:
-        if options:
-            raise TypeError(f"rcs takes no formulation options, got {sorted(options)}")
-        if model_kind != "circuit":
-            raise InstanceError(f"rcs produces circuit models only, not {model_kind!r}")
+    def _formulate(self, instance: RCSInstance,
+                   options: FormulationOptions) -> Formulation[MappingDecoder]:
         circuit = build_circuit(instance)
         gates = count_gates(instance)
         return Formulation(model=circuit, info={
@@ -98,6 +95,9 @@ class RCS(UseCase):
             "cycles": instance.depth, "pattern": PATTERN, "gates": gates,
             "two_qubit_gate": "fSim(pi/2, pi/6) as RXX RYY CP",
             "single_qubit_gates": "sqrt(X), sqrt(Y), sqrt(W) as RGate(pi/2, phi)"})
+
+    def size_hint(self, instance: RCSInstance, model_kind: str) -> int:
+        return instance.num_qubits
 
     def interpret(self, instance: RCSInstance, formulation: Formulation,
                   result: Result) -> dict[str, Any]:
