@@ -86,7 +86,7 @@ def test_oversized_instance_is_refused_before_the_model_is_built(gset_dir) -> No
     assert out.stdout.strip() == "exit 2 False", (out.stdout, out.stderr)
 
 
-EXCEPTION_NAMES = ("Error:", "Exception", "Traceback", "ValueError", "TypeError", "KeyError",
+EXCEPTION_NAMES = ("Exception", "Traceback", "ValueError", "TypeError", "KeyError",
                    "OverflowError", "UnicodeDecodeError", "FileNotFoundError")
 
 
