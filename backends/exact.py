@@ -123,7 +123,7 @@ def enumerate_lowest(bqm: dimod.BinaryQuadraticModel, num_states: int = 1,
     return best_s[order], best_e[order], labels
 
 
-class ExactBackend(Backend):
+class ExactBackend(Backend[ExactOptions]):
     """Exhaustive enumeration of BQMs (certified optimum; small models only)."""
 
     name = "exact"
@@ -132,26 +132,23 @@ class ExactBackend(Backend):
     exact = True
     description = "exhaustive enumeration: certified optimum of BQMs up to ~30 variables"
 
-    def max_variables(self, options: BackendOptions) -> int | None:
-        assert isinstance(options, ExactOptions)
+    def max_variables(self, options: ExactOptions) -> int | None:
         return options.max_variables
 
-    def too_large_message(self, n: int, limit: int, options: BackendOptions) -> str:
+    def too_large_message(self, n: int, limit: int, options: ExactOptions) -> str:
         return (f"backend 'exact' enumerates 2^n states: this model has n = {n} variables "
                 f"(2^{n} states), the limit is max_variables = {limit} (at most {HARD_LIMIT})")
 
-    def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
+    def _solve(self, model: dimod.BinaryQuadraticModel, options: ExactOptions,
                deadline: Deadline, seed: int) -> Solved:
         import dimod
 
-        assert isinstance(options, ExactOptions)
         start = time.perf_counter()
         states, energies, labels = enumerate_lowest(model, options.num_states)
         solver_s = time.perf_counter() - start
         sampleset = dimod.SampleSet.from_samples_bqm((states, labels), model)
         ground = float(energies[0])
         degeneracy = int(np.sum(np.isclose(energies, ground, rtol=0, atol=1e-9)))
-        return Solved(sampleset, status=Status.OPTIMAL,
-                                solver_s=solver_s,
-                                info={"states_enumerated": 2 ** len(labels),
-                                      "ground_states_returned": degeneracy})
+        return Solved(sampleset, status=Status.OPTIMAL, solver_s=solver_s,
+                      info={"states_enumerated": 2 ** len(labels),
+                            "ground_states_returned": degeneracy})

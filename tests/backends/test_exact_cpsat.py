@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
+from pathlib import Path
 
 import dimod
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 import hybrid_workbench as hw
 from hybrid_workbench.backends.cpsat import integer_scale
 from hybrid_workbench.backends.exact import enumerate_lowest
+from hybrid_workbench.deadline import grace_s
 from hybrid_workbench.testing import brute_force_bqm, brute_force_cqm, random_bqm
 
 
@@ -92,3 +95,94 @@ def test_cpsat_time_limit_reports_best_found() -> None:
     assert r.status == "time_limit"
     assert r.info["bound"] <= r.energy
     assert r.energy <= r.info["hint_energy"]  # never worse than its warm start
+
+
+# -- OR-Library bqp (Beasley): published optima and best-known values ---------------------
+BQP = Path(__file__).resolve().parents[1] / "data" / "bqp"
+BEST_KNOWN = {"bqp50": [2098, 3702, 4626, 3544, 4012, 3693, 4520, 4216, 3780, 3507],
+              "bqp100": [7970, 11036, 12723, 10368, 9083, 10210, 10125, 11435, 11455, 12565],
+              "bqp250.1": [45607], "bqp500.1": [116586], "bqp1000.1": [371438]}
+
+
+def read_bqp(name: str) -> list[tuple[np.ndarray, dimod.BinaryQuadraticModel]]:
+    """OR-Library bqp problems as (symmetric Q, BQM minimising -x'Qx) pairs."""
+    path = next(BQP.glob(f"{name}.txt*"))
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as f:
+        numbers = iter(f.read().split())
+    problems = []
+    for _ in range(int(next(numbers))):
+        n, nnz = int(next(numbers)), int(next(numbers))
+        Q = np.zeros((n, n))
+        for _ in range(nnz):
+            i, j, q = int(next(numbers)) - 1, int(next(numbers)) - 1, float(next(numbers))
+            Q[i, j] = Q[j, i] = q
+        upper = np.triu(Q, 1)
+        bqm = dimod.BinaryQuadraticModel(-np.diag(Q), -2 * upper, 0.0, "BINARY")
+        problems.append((Q, bqm))
+    return problems
+
+
+def test_bqp_reader_follows_beasleys_convention() -> None:
+    Q, bqm = read_bqp("bqp50")[0]
+    rng = np.random.default_rng(0)
+    for x in rng.integers(0, 2, size=(20, 50)):
+        assert bqm.energy(dict(enumerate(x))) == pytest.approx(-(x @ Q @ x))
+
+
+@pytest.mark.parametrize(("name", "index"), [("bqp50", 0), ("bqp50", 1), ("bqp50", 2),
+                                             ("bqp100", 1), ("bqp100", 2)])
+def test_cpsat_proves_published_bqp_optima(name: str, index: int) -> None:
+    _, bqm = read_bqp(name)[index]
+    r = hw.solve(bqm, "cpsat", time_limit=30.0, seed=0)
+    assert r.energy == -BEST_KNOWN[name][index]
+    assert r.status == "optimal" and r.info["bound"] == pytest.approx(r.energy)
+
+
+@pytest.mark.parametrize("name", ["bqp250.1", "bqp500.1", "bqp1000.1"])
+def test_cpsat_never_worse_than_its_hint_and_keeps_its_deadline(name: str) -> None:
+    _, bqm = read_bqp(name)[0]
+    limit = 3.0
+    r = hw.solve(bqm, "cpsat", time_limit=limit, seed=1)
+    assert r.energy <= r.info["hint_energy"] + 1e-9
+    assert r.info["bound"] <= -BEST_KNOWN[name][0]  # a valid lower bound
+    assert r.status == "time_limit"
+    assert bqm.energy(r.sample) == pytest.approx(r.energy)
+    assert r.wall_s <= limit + grace_s(limit)
+
+
+def test_cpsat_without_time_for_a_solution_says_so() -> None:
+    _, bqm = read_bqp("bqp1000.1")[0]
+    r = hw.solve(bqm, "cpsat", time_limit=0.1, seed=0, options={"hint": "none"})
+    assert r.status == "no_solution" and r.sample is None and r.energy is None
+    assert r.info["bound"] <= -BEST_KNOWN["bqp1000.1"][0]
+    assert r.wall_s <= 0.1 + grace_s(0.1)
+
+
+@pytest.mark.parametrize("vartype", ["SPIN", "BINARY"])
+@pytest.mark.parametrize("encoding", ["ising", "product"])
+def test_cpsat_hint_is_a_complete_solution_of_its_model(vartype: str, encoding: str) -> None:
+    """The hint, every auxiliary included, is a solution CP-SAT accepts as it is, and its
+    objective maps back to the hint's energy (spins without fields: a fixed spin)."""
+    from ortools.sat.python import cp_model
+
+    from hybrid_workbench.backends.cpsat import _encode_bqm
+
+    bqm = random_bqm(12, vartype, seed=3)
+    bqm.linear.update(dict.fromkeys(bqm.variables, 0.0))  # no fields: Z2-symmetric
+    for labels_first_up in (0, 1):
+        x = np.random.default_rng(labels_first_up).integers(0, 2, 12)
+        x[0] = labels_first_up
+        work = bqm.change_vartype("SPIN" if encoding == "ising" else "BINARY", inplace=False)
+        h, (row, col, q), offset = work.to_numpy_vectors(variable_order=list(range(12)))
+        scale, _ = integer_scale(np.concatenate([h, q]))
+        enc = _encode_bqm(h, row, col, q, encoding, scale)
+        model = cp_model.CpModel()
+        assert model.Proto().parse_text_format(enc.text + "\n" + enc.hint(x))
+        solver = cp_model.CpSolver()
+        solver.parameters.fix_variables_to_their_hinted_value = True
+        solver.parameters.num_workers = 1
+        assert solver.Solve(model) == cp_model.OPTIMAL
+        values = x if vartype == "BINARY" else 2 * x - 1
+        energy = bqm.energy(dict(enumerate(values)))
+        assert (solver.ObjectiveValue() + enc.const) / scale + offset == pytest.approx(energy)
