@@ -240,7 +240,11 @@ def simulate(ctx: arrays.ArrayContext, J: Any, options: SBOptions, seed: int,
     sq = J.data.astype(np.float64) ** 2
     sigma = math.sqrt(sq.sum() / max(n * (n - 1), 1))
     c0 = options.c0 or (0.5 / (math.sqrt(n) * sigma) if sigma > 0 else 1.0)
-    rho = 1.1 * spectral_radius(xp, Jd, iterations=10, seed=seed)  # margin: power iteration is a lower bound
+    # a few products with 4 columns: on the CPU the host CSR wins unless J is really dense
+    # (BLAS threads on a shared CPU cost more than the arithmetic)
+    sparse_enough = not ctx.is_gpu and J.nnz < 0.25 * n * n
+    rho = 1.1 * spectral_radius(np if sparse_enough else xp, J if sparse_enough else Jd,
+                                iterations=10, seed=seed)  # margin: power iteration is a lower bound
     if bits is not None:
         Jd = None  # the packed words replace the float matrix
     a0 = 1.0

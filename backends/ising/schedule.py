@@ -11,7 +11,7 @@ is a schedule of steps; step ``k`` of a schedule of length ``L`` sits at positio
   limit and *completes* by it. After every chunk of steps the rest of the schedule is
   re-planned from the step rate measured over the recent past: the fraction still to go
   is spread over as many steps as fit before the deadline, minus a margin for the final
-  polish. A slower (or busier) machine gets fewer, larger steps, never a schedule cut
+  polish and read-out (what the preparation took, or 3 % of the limit). A slower (or busier) machine gets fewer, larger steps, never a schedule cut
   with the pump half raised or the temperature still hot. Positions stay monotone:
   re-planning rescales the length ``L`` and the position together.
 
@@ -39,7 +39,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from hybrid_workbench.deadline import Deadline, Trace
+from hybrid_workbench.deadline import Deadline, Trace, grace_s
 
 __all__ = ["Schedule", "TraceRecorder"]
 
@@ -52,7 +52,8 @@ class Schedule:
         default: the length when neither fixed nor filled.
         deadline: the solve's deadline.
         fill: spend the deadline's limit (ignored without a limit or with a fixed length).
-        minimum: the shortest schedule a filling run completes, however little time is left.
+        minimum: the shortest schedule a filling run completes when time is short, as far
+            as a quarter of the grace past the deadline allows.
     """
 
     MARGIN = 0.03       #: fraction of the limit left for the final polish and read-out
@@ -69,6 +70,7 @@ class Schedule:
         self.timed_out = False
         margin = self.MARGIN * deadline.limit_s if deadline.limit_s is not None else 0.0
         self.stop_at = deadline.at - margin
+        self.grace = grace_s(deadline.limit_s) if deadline.limit_s is not None else 0.0
         self.rate: float | None = None  #: steps per second, once measured
         self._window: deque[tuple[int, float]] = deque()
         self._started = math.nan
@@ -92,9 +94,18 @@ class Schedule:
         return max(1, min(chunk, math.ceil(self.total - self.pos - 1e-9)))
 
     def start(self, now: float | None = None) -> None:
-        """Mark the start of the steps (the rate is measured from here)."""
+        """Mark the start of the steps (the rate is measured from here).
+
+        What ran before (model conversion, spectral estimates, packing) scales like the
+        read-out after the anneal (polish, energies, samples), so it is also kept free at
+        the end: the steps stop that long before the deadline (at most half the limit),
+        or the :attr:`MARGIN`, whichever is more.
+        """
         self._started = time.perf_counter() if now is None else now
         self._window.append((0, self._started))
+        if self.deadline.limit_s is not None:
+            prep = min(self._started - self.deadline.started, 0.5 * self.deadline.limit_s)
+            self.stop_at = min(self.stop_at, self.deadline.at - prep)
 
     def advance(self, count: int) -> None:
         """``count`` steps have run."""
@@ -112,7 +123,10 @@ class Schedule:
         if self.deadline.limited:
             self._measure(now)
         if self.fill and self.rate:
-            left = max(0, int(self.rate * (self.stop_at - now)), self.minimum - self.steps, 1)
+            # the minimum length is kept only as far as a quarter of the grace allows
+            affordable = int(self.rate * (self.deadline.at + 0.25 * self.grace - now))
+            floor = min(self.minimum - self.steps, max(affordable, 0))
+            left = max(int(self.rate * (self.stop_at - now)), floor, 1)
             fraction_done = self.pos / self.total
             self.total = left / (1.0 - fraction_done)
             self.pos = fraction_done * self.total
