@@ -12,6 +12,7 @@ from hybrid_workbench.testing.conformance import (
     CHECKS,
     ConformanceFailure,
     applicable_checks,
+    check_deadline,
     brute_force_bqm,
     brute_force_cqm,
     ladder,
@@ -20,4 +21,4 @@ from hybrid_workbench.testing.conformance import (
 )
 
 __all__ = ["CHECKS", "ConformanceFailure", "applicable_checks", "brute_force_bqm",
-           "brute_force_cqm", "ladder", "random_bqm", "run_conformance"]
+           "brute_force_cqm", "check_deadline", "ladder", "random_bqm", "run_conformance"]

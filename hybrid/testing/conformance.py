@@ -18,17 +18,25 @@ What is checked, for every backend that accepts BQMs:
 * unknown options, unsupported models and models over the backend's size limit are
   rejected before any work starts (``_solve`` is never entered);
 * the result round-trips through JSON; a :class:`dimod.Sampler` backend answers
-  ``sample_ising`` / ``sample_qubo`` too.
+  ``sample_ising`` / ``sample_qubo`` too;
+* a time limit is a promise (:func:`check_deadline`): a backend whose options have
+  ``time_limit`` returns, on a random ~300-variable model (12 where it has a size limit)
+  given 1 s, within the limit plus :data:`DEADLINE_SLACK_S`; an anytime backend spends at
+  least half of it. Backends that cannot honour a limit say so in
+  ``capabilities().time_limit``.
 
 A backend tunes the suite through a class attribute ``conformance`` (a dict): ``options``
 (used for the optimum checks), ``sizes`` (variable counts for optimum checks), ``trials``,
 ``min_success``, ``deterministic`` (False skips the same-seed check, with the reason).
+The deadline check runs the backend's default options plus the limit (a model has to be
+solvable within a limit with the defaults).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,14 +46,19 @@ import numpy as np
 
 from hybrid_workbench.errors import OptionsError, ProblemTooLargeError, UnsupportedModelError
 from hybrid_workbench.models import bqm_energy
-from hybrid_workbench.result import Result
+from hybrid_workbench.result import Result, Status
 from hybrid_workbench.testing.circuits import CIRCUIT_CHECKS
 from hybrid_workbench.testing.pauli import PAULI_CHECKS
 
-__all__ = ["CHECKS", "ConformanceFailure", "applicable_checks", "brute_force_bqm",
+__all__ = ["CHECKS", "ConformanceFailure", "DEADLINE_SLACK_S", "applicable_checks",
+           "brute_force_bqm", "check_deadline",
            "brute_force_cqm", "ladder", "random_bqm", "run_conformance"]
 
 ATOL = 1e-6
+#: How far past a 1 s limit the deadline check lets a backend return (generous: the
+#: contract's own bound is ``hybrid_workbench.deadline.grace_s``, checked by hand at scale).
+DEADLINE_SLACK_S = 2.0
+DEADLINE_LIMIT_S = 1.0
 ODD_LABELS: list[Hashable] = [("a", 1), "b c", 7, ("nested", ("t", 2)), "z"]
 
 
@@ -280,6 +293,36 @@ def check_dimod_sampler(backend: Any) -> None:
         _fail(backend, "sample() silently accepted an unknown parameter")
 
 
+def check_deadline(backend: Any) -> None:
+    """A backend with a ``time_limit`` option returns within it (and spends it if anytime).
+
+    A random SPIN model of 300 variables (12 where the backend has a size limit) is solved
+    with a 1 s limit and the default options; the wall time (measured here, set-up apart,
+    and as the result reports it) must stay within ``limit + DEADLINE_SLACK_S``, and an
+    anytime backend must run at least half the limit unless it proved its answer optimal.
+    """
+    options = backend.make_options(None)
+    if not options.has("time_limit"):
+        if backend.capabilities().time_limit:
+            _fail(backend, "capabilities claim a time limit its options do not have")
+        return
+    limit_n = backend.max_variables(options)
+    n = 300 if limit_n is None else min(limit_n, 12)
+    bqm = random_bqm(n, "SPIN", seed=300, density=min(1.0, 12 / n))
+    started = time.perf_counter()
+    result = backend.solve(bqm, seed=3, time_limit=DEADLINE_LIMIT_S)
+    outer_s = time.perf_counter() - started - result.timing.setup_s
+    _check_bqm_result(backend, bqm, result, f"{n} variables, {DEADLINE_LIMIT_S} s limit")
+    bound = DEADLINE_LIMIT_S + DEADLINE_SLACK_S
+    if max(result.wall_s, outer_s) > bound:
+        _fail(backend, f"given {DEADLINE_LIMIT_S} s on {n} variables, returned after "
+                       f"{max(result.wall_s, outer_s):.2f} s (bound {bound:.1f} s)")
+    proved = result.status == Status.OPTIMAL  # an exact solver may stop when it has a proof
+    if backend.capabilities().anytime and not proved and result.wall_s < 0.5 * DEADLINE_LIMIT_S:
+        _fail(backend, f"anytime, but spent {result.wall_s:.2f} s of a {DEADLINE_LIMIT_S} s "
+                       "limit (less than half)")
+
+
 def check_cqm(backend: Any) -> None:
     """CQM optimum (with constraints) equals brute force over feasible points."""
     rng = np.random.default_rng(5)
@@ -305,7 +348,8 @@ def check_cqm(backend: Any) -> None:
 
 CHECKS: dict[str, list[Callable[[Any], None]]] = {
     "any": [check_rejects_unknown_option, check_rejects_unsupported],
-    "bqm": [check_ladder, check_optimum, check_seed, check_roundtrip, check_dimod_sampler],
+    "bqm": [check_ladder, check_optimum, check_seed, check_roundtrip, check_dimod_sampler,
+            check_deadline],
     "cqm": [check_cqm],
     "pauli": PAULI_CHECKS,
     "circuit": list(CIRCUIT_CHECKS),
