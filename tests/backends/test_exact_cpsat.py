@@ -131,8 +131,10 @@ def test_bqp_reader_follows_beasleys_convention() -> None:
 
 
 @pytest.mark.parametrize(("name", "index"), [("bqp50", 0), ("bqp50", 1), ("bqp50", 2),
-                                             ("bqp100", 1), ("bqp100", 2)])
+                                             ("bqp100", 7), ("bqp100", 8)])
 def test_cpsat_proves_published_bqp_optima(name: str, index: int) -> None:
+    """bqp50.1-3, bqp100.8-9: proved in 0.05-1.3 s on a loaded 2-core machine (bqp100.1
+    takes 17 s there, bqp100.6 44 s: left out to keep the suite short)."""
     _, bqm = read_bqp(name)[index]
     r = hw.solve(bqm, "cpsat", time_limit=30.0, seed=0)
     assert r.energy == -BEST_KNOWN[name][index]
@@ -155,6 +157,7 @@ def test_cpsat_without_time_for_a_solution_says_so() -> None:
     _, bqm = read_bqp("bqp1000.1")[0]
     r = hw.solve(bqm, "cpsat", time_limit=0.1, seed=0, options={"hint": "none"})
     assert r.status == "no_solution" and r.sample is None and r.energy is None
+    assert "time limit" in r.info["reason"]
     assert r.info["bound"] <= -BEST_KNOWN["bqp1000.1"][0]
     assert r.wall_s <= 0.1 + grace_s(0.1)
 
