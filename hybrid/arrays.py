@@ -55,12 +55,22 @@ from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
-
 from hybrid_workbench._optional import is_installed
 from hybrid_workbench.errors import BackendUnavailableError, OptionsError
 
-__all__ = ["ArrayContext", "Device", "Kernel", "DEVICES", "KERNELS", "compiled_available",
-           "cuda_status", "prefer_workqueue", "renamed_value", "resolve_kernel", "select"]
+__all__ = [
+    "DEVICES",
+    "KERNELS",
+    "ArrayContext",
+    "Device",
+    "Kernel",
+    "compiled_available",
+    "cuda_status",
+    "prefer_workqueue",
+    "renamed_value",
+    "resolve_kernel",
+    "select",
+]
 
 Device = Literal["auto", "cpu", "gpu"]
 Kernel = Literal["auto", "compiled", "array"]

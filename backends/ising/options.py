@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-
 from hybrid_workbench.arrays import renamed_value
 from hybrid_workbench.errors import OptionsError
 from hybrid_workbench.options import BackendOptions

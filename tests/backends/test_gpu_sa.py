@@ -3,6 +3,7 @@ own sampler tests; Ocean's ``num_reads`` and ``initial_states``; deadlines and s
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import unittest
@@ -10,11 +11,10 @@ import warnings
 
 import dimod
 import dimod.testing
+import hybrid_workbench as hw
 import networkx as nx
 import numpy as np
 import pytest
-
-import hybrid_workbench as hw
 from hybrid_workbench import arrays
 from hybrid_workbench.backends.ising.model import IsingArrays
 from hybrid_workbench.backends.ising.sa import (
@@ -126,7 +126,7 @@ def test_a_time_limit_is_spent_on_one_complete_schedule(kernel: str) -> None:
     assert -r.energy == pytest.approx(g.num_edges)
     trace = info["trace"]  # best so far: times rise, energies fall, ending at the answer
     assert trace and trace[-1][1] == pytest.approx(r.energy)
-    assert all(a[0] <= b[0] and a[1] > b[1] for a, b in zip(trace, trace[1:]))
+    assert all(a[0] <= b[0] and a[1] > b[1] for a, b in itertools.pairwise(trace))
     # fill_time_limit=False only caps the default schedule; a fixed length is only capped
     for capped in ({**opts, "fill_time_limit": False}, {**opts, "num_sweeps": 1000}):
         fixed = hw.solve(bqm, "gpu-sa", seed=2, time_limit=5.0, options=capped)

@@ -5,23 +5,32 @@ device/kernel vocabulary of :mod:`hybrid_workbench.arrays`."""
 from __future__ import annotations
 
 import importlib
+import itertools
 import subprocess
 import sys
 import unittest
 
 import dimod
 import dimod.testing
+import hybrid_workbench as hw
 import numpy as np
 import pytest
 import scipy.sparse
-
-import hybrid_workbench as hw
 from hybrid_workbench import arrays
-from hybrid_workbench.backends.ising.model import IsingArrays, energies, greedy_descent, spectral_radius
-from hybrid_workbench.backends.ising.schedule import Schedule
+from hybrid_workbench.backends.ising.model import (
+    IsingArrays,
+    energies,
+    greedy_descent,
+    spectral_radius,
+)
 from hybrid_workbench.backends.ising.sb import SBBackend
+from hybrid_workbench.backends.ising.schedule import Schedule
 from hybrid_workbench.deadline import Deadline, grace_s
-from hybrid_workbench.errors import BackendUnavailableError, OptionsError, ProblemTooLargeError
+from hybrid_workbench.errors import (
+    BackendUnavailableError,
+    OptionsError,
+    ProblemTooLargeError,
+)
 from hybrid_workbench.testing import brute_force_bqm, random_bqm
 from hybrid_workbench.usecases.maxcut import maxcut_bqm
 from hybrid_workbench.usecases.maxcut.io import generate_graph
@@ -129,7 +138,7 @@ def test_a_time_limit_is_spent_on_one_complete_schedule() -> None:
     assert -r.energy == pytest.approx(g.num_edges)
     trace = info["trace"]  # best so far: times rise, energies fall, ending at the answer
     assert trace and trace[-1][1] == pytest.approx(r.energy)
-    assert all(a[0] <= b[0] and a[1] > b[1] for a, b in zip(trace, trace[1:]))
+    assert all(a[0] <= b[0] and a[1] > b[1] for a, b in itertools.pairwise(trace))
     assert SBBackend().capabilities().anytime
     for capped in ({**opts, "num_steps": 300}, {**opts, "fill_time_limit": False}):
         c = hw.solve(bqm, "sb", seed=1, time_limit=5.0, options=capped)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import hybrid_workbench as hw
 import numpy as np
 import pytest
 import scipy.sparse
-
-import hybrid_workbench as hw
 from hybrid_workbench import arrays
 from hybrid_workbench.errors import OptionsError
 from hybrid_workbench.testing import brute_force_bqm, random_bqm
