@@ -60,6 +60,7 @@ class Budget:
         self.deadline = deadline
         self.reserve_s, self.reserve_units = reserve_s, reserve_units
         self.unit_s = unit_s
+        self.calls: dict[float, float] = {}  # call size (units) -> slowest seconds seen
         self.measured = False
         self.trace = trace if trace is not None else Trace(started=deadline.started)
         self.best_value = float("inf")
@@ -67,13 +68,27 @@ class Budget:
         self.evaluations = 0
         self.history: list[float] = []
 
+    def cost_s(self, units: float) -> float:
+        """Estimated seconds of a call of ``units``: a line ``a + b * units`` through the
+        slowest calls of the smallest and largest sizes measured (call overhead apart from
+        the per-unit cost); with one size measured, proportional to it (conservative);
+        before any, the prior ``unit_s`` per unit."""
+        if not self.calls:
+            return units * self.unit_s
+        lo, hi = min(self.calls), max(self.calls)
+        if lo == hi:
+            return self.calls[lo] * max(1.0, units / lo)
+        slope = max(0.0, (self.calls[hi] - self.calls[lo]) / (hi - lo))
+        return max(self.calls[lo] + slope * (units - lo), slope * units)
+
     def fits(self, units: float = 1.0) -> bool:
         """Whether ``units`` more evaluation units end before the deadline, reserve kept."""
-        return self.deadline.remaining() >= units * self.unit_s + self.reserved_s()
+        left = self.deadline.remaining()
+        return left > 0 and left >= self.cost_s(units) + self.reserved_s()
 
     def reserved_s(self) -> float:
         """Seconds held back for the final step."""
-        return self.reserve_s + self.reserve_units * self.unit_s
+        return self.reserve_s + (self.cost_s(self.reserve_units) if self.reserve_units else 0.0)
 
     def new_round(self) -> None:
         """Forget the best point (a new objective, e.g. one more QAOA layer); keep the
@@ -93,13 +108,14 @@ class Budget:
         """
         if self.deadline.limited and not self.fits(units):
             raise DeadlineReached(
-                f"{units:g} unit(s) need ~{units * self.unit_s:.2g} s + "
+                f"{units:g} unit(s) need ~{self.cost_s(units):.2g} s + "
                 f"{self.reserved_s():.2g} s reserved; {self.deadline.remaining():.2g} s left")
         start = time.perf_counter()
         out = fn()
-        spent = (time.perf_counter() - start) / units
-        # the slowest unit seen so far (a loaded machine slows later evaluations)
-        self.unit_s = spent if not self.measured else max(self.unit_s, spent)
+        spent = time.perf_counter() - start
+        # the slowest call of each size (a loaded machine slows later evaluations)
+        self.calls[units] = max(self.calls.get(units, 0.0), spent)
+        self.unit_s = spent / units if not self.measured else max(self.unit_s, spent / units)
         self.measured = True
         self.evaluations += count
         return out

@@ -17,10 +17,20 @@ or the time limit is reached:
 3. **sweep** the full model classically from the incumbent (``sweep='steepest'``:
    steepest descent, or ``'tabu'``; both from ``dwave-samplers``; ``'none'`` skips it).
 
-The loop stops after three rounds in a row without improvement. The initial incumbent is
-a steepest-descent local minimum from a random state. The
-result's ``info`` records how many sub-problems the sub-backend improved, so the quantum
-contribution can be told apart from the classical sweeps.
+Without a time limit the loop stops after three rounds in a row without improvement (or
+``max_rounds``, 20 by default). The initial incumbent is a steepest-descent local minimum
+from a random state. The result's ``info`` records how many sub-problems the sub-backend
+improved, so the quantum contribution can be told apart from the classical sweeps.
+
+A ``time_limit`` is ONE deadline over the whole loop (:mod:`hybrid_workbench.deadline`):
+each sub-solve gets a share of what is left (``Deadline.sub``: the rest of the round plus
+one more round's worth of sub-problems), handed to the sub-backend as its own
+``time_limit`` when it honours one; a sub-backend that does not is only started while its
+slowest measured sub-solve still fits. The final sweep's measured cost is held back, and
+the stitched incumbent is returned in time. Given a limit the loop spends it (``anytime``):
+rounds go on until the deadline (or ``max_rounds`` when set), and a sub-backend that
+refuses its share as too short ends the loop (``status='time_limit'``).
+``info['trace']`` is the incumbent's energy against time.
 
 Examples:
     >>> import dimod
@@ -42,8 +52,8 @@ dimod = lazy_module("dimod")
 import numpy as np
 
 from hybrid_workbench.backend import SamplerBackend
-from hybrid_workbench.errors import OptionsError
-from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.deadline import Deadline, Trace
+from hybrid_workbench.errors import OptionsError, ProblemTooLargeError
 from hybrid_workbench.options import BackendOptions
 from hybrid_workbench.result import Solved, Status
 
@@ -61,8 +71,10 @@ class DecomposeOptions(BackendOptions):
         selection: ``impact``, ``partition`` or ``both`` (alternating rounds).
         sweep: classical sweep on the full model: ``steepest``, ``tabu`` or ``none``.
         tabu_timeout: milliseconds per tabu sweep.
-        max_rounds: upper bound on rounds (a round visits about n / sub_size sub-problems).
-        time_limit: seconds; the loop stops after the sub-problem that crosses it.
+        max_rounds: upper bound on rounds (a round visits about n / sub_size
+            sub-problems); None: 20 without a time limit, no bound with one.
+        time_limit: seconds for the whole loop, sub-solves included (None: until three
+            rounds in a row bring nothing).
     """
 
     sub_backend: str = "qaoa"
@@ -71,11 +83,11 @@ class DecomposeOptions(BackendOptions):
     selection: Literal["impact", "partition", "both"] = "both"
     sweep: Literal["steepest", "tabu", "none"] = "steepest"
     tabu_timeout: int = 100
-    max_rounds: int = 20
-    time_limit: float | None = 60.0
+    max_rounds: int | None = None
+    time_limit: float | None = None
 
     def __post_init__(self) -> None:
-        if self.sub_size < 1 or self.max_rounds < 1 or self.tabu_timeout < 1:
+        if self.sub_size < 1 or (self.max_rounds or 1) < 1 or self.tabu_timeout < 1:
             raise OptionsError("sub_size, max_rounds and tabu_timeout must be >= 1")
         if self.time_limit is not None and self.time_limit <= 0:
             raise OptionsError(f"time_limit must be positive, got {self.time_limit}")
@@ -155,17 +167,22 @@ def impact_subsets(bqm: dimod.BinaryQuadraticModel, state: dict[Any, int], size:
     return subsets
 
 
-class DecomposeBackend(SamplerBackend):
+MIN_SHARE_S = 0.02  # a sub-solve share below this ends the loop
+DEFAULT_ROUNDS = 20  # max_rounds without a time limit
+PATIENCE = 3  # rounds without improvement that end an unlimited loop
+
+
+class DecomposeBackend(SamplerBackend[DecomposeOptions]):
     """Decomposition loop: sub-problems on a (quantum) sub-backend, classical sweeps between."""
 
     name = "decompose"
     Options = DecomposeOptions
     requires = ("dwave.samplers", "networkx")
     package = "hybrid-workbench"
+    anytime = True
     description = ("large BQMs split into sub-problems for a sub-backend (qaoa by default), "
                    "stitched with classical sweeps")
-    conformance = {"options": {"sub_size": 4, "sub_options": {"p": 1, "maxiter": 60},
-                               "time_limit": 30.0},
+    conformance = {"options": {"sub_size": 4, "sub_options": {"p": 1, "maxiter": 60}},
                    "sizes": (4, 6, 8), "trials": 2, "min_success": 0.9}
 
     def _sweep(self, bqm: dimod.BinaryQuadraticModel, state: dict[Any, int],
@@ -186,24 +203,54 @@ class DecomposeBackend(SamplerBackend):
         best = dict(ss.first.sample)
         return best if bqm.energy(best) <= bqm.energy(state) else state
 
-    def _solve(self, model: dimod.BinaryQuadraticModel, options: BackendOptions,
-               deadline: Deadline, seed: int) -> Solved:
-        assert isinstance(options, DecomposeOptions)
+    def _sub_backend(self, options: DecomposeOptions) -> Any:
         from hybrid_workbench.registry import get_backend
 
+        return get_backend(options.sub_backend)
+
+    def _check(self, model: Any, options: DecomposeOptions) -> None:
+        """The sub-backend must exist, take BQMs and take ``sub_size`` variables."""
+        super()._check(model, options)
+        sub = self._sub_backend(options)
+        sub.check_size("bqm", min(options.sub_size, len(model.variables)),
+                       sub.make_options(options.sub_options))
+
+    def _setup(self, options: DecomposeOptions) -> None:
+        """Imports, and the sub-backend's own set-up (kernels, calibration), before the
+        deadline starts."""
+        super()._setup(options)
+        sub = self._sub_backend(options)
+        limited = options.time_limit is not None and sub.capabilities().time_limit
+        sub._setup(sub.make_options(options.sub_options,
+                                    time_limit=options.time_limit if limited else None))
+
+    def _solve(self, model: dimod.BinaryQuadraticModel, options: DecomposeOptions,
+               deadline: Deadline, seed: int) -> Solved:
         start = time.perf_counter()
         rng = np.random.default_rng(seed)
-        sub = get_backend(options.sub_backend)
+        sub = self._sub_backend(options)
+        sub_limited = sub.capabilities().time_limit
+        sub_cap = options.sub_options.get("time_limit")
+        trace = Trace(started=deadline.started)
         values = (-1, 1) if model.vartype is dimod.SPIN else (0, 1)
         state = {v: values[int(b)] for v, b in zip(model.variables, rng.integers(0, 2, len(model)))}
+        sweep_start = time.perf_counter()
         state = self._sweep(model, state, options, seed)
+        sweep_s = time.perf_counter() - sweep_start  # held back for the final sweep
         energy = model.energy(state) if len(model) else model.offset
+        trace.record(float(energy))
         parts = partition(model, options.sub_size, seed=seed) if len(model) else []
         solved = improved = rounds = stale = 0
-        patience = 3
         status, history = Status.BEST_FOUND, [float(energy)]
         per_round = max(1, int(np.ceil(len(model) / max(1, options.sub_size))))
-        while rounds < options.max_rounds and len(model):
+        max_rounds = options.max_rounds or (DEFAULT_ROUNDS if not deadline.limited else None)
+        slowest_sub_s = 0.0
+
+        def time_is_up() -> bool:
+            left = deadline.remaining() - 1.5 * sweep_s
+            return deadline.limited and (left < MIN_SHARE_S or left < slowest_sub_s)
+
+        while len(model) and (max_rounds is None or rounds < max_rounds):
             use_partition = options.selection == "partition" or (
                 options.selection == "both" and rounds % 2 == 1)
             if use_partition and rounds > 1:  # a fresh bisection each time
@@ -212,30 +259,55 @@ class DecomposeBackend(SamplerBackend):
                 model, state, options.sub_size, 2 * per_round, rng)
             rounds += 1
             round_start = energy
-            for subset in subsets:
+            for i, subset in enumerate(subsets):
+                limit = None
+                if deadline.limited and not sub_limited and time_is_up():
+                    status = Status.TIME_LIMIT
+                    break
+                if deadline.limited and sub_limited:
+                    left = max(0.0, deadline.remaining() - 1.5 * sweep_s)
+                    limit = left / (len(subsets) - i + per_round)
+                    if sub_cap is not None:
+                        limit = min(limit, float(sub_cap))
+                    if limit < MIN_SHARE_S:
+                        status = Status.TIME_LIMIT
+                        break
+                elif sub_cap is not None and sub_limited:
+                    limit = float(sub_cap)
                 fixed = {v: x for v, x in state.items() if v not in set(subset)}
                 sub_bqm = model.copy()
                 sub_bqm.fix_variables(fixed)
-                result = sub.solve(sub_bqm, options=options.sub_options,
-                                   seed=int(rng.integers(2 ** 31)))
+                sub_start = time.perf_counter()
+                try:
+                    result = sub.solve(sub_bqm, options=options.sub_options,
+                                       seed=int(rng.integers(2 ** 31)),
+                                       time_limit=limit if sub_limited else None)
+                except ProblemTooLargeError:
+                    if not deadline.limited:
+                        raise
+                    status = Status.TIME_LIMIT  # the share is too short for the sub-backend
+                    break
+                slowest_sub_s = max(slowest_sub_s, time.perf_counter() - sub_start)
                 solved += 1
                 current = sub_bqm.energy({v: state[v] for v in sub_bqm.variables})
                 if result.energy is not None and result.energy < current - 1e-9:
                     state.update(result.sample)
                     energy = model.energy(state)
+                    trace.record(float(energy))
                     improved += 1
-                if options.time_limit and time.perf_counter() - start > options.time_limit:
-                    status = Status.TIME_LIMIT
-                    break
             state = self._sweep(model, state, options, seed + rounds)
             energy = model.energy(state)
+            trace.record(float(energy))
             history.append(float(energy))
             stale = stale + 1 if energy >= round_start - 1e-9 else 0
-            if status == Status.TIME_LIMIT or stale >= patience:
+            if status == Status.TIME_LIMIT or (not deadline.limited and stale >= PATIENCE):
+                break
+            if deadline.limited and time_is_up():
                 break
         order = list(model.variables)
         ss = dimod.SampleSet.from_samples_bqm(([[state[v] for v in order]], order), model)
         return Solved(
             ss, status=status, solver_s=time.perf_counter() - start,
             info={"rounds": rounds, "subproblems": solved, "subproblems_improved": improved,
-                  "energy_history": history, "sub_backend": options.sub_backend})
+                  "energy_history": history, "sub_backend": options.sub_backend,
+                  "trace": trace.to_list()})

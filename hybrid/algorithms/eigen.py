@@ -124,7 +124,7 @@ def dense_state(state: Any) -> np.ndarray:
     return vec
 
 
-class ExactEigenBackend(Backend):
+class ExactEigenBackend(Backend[ExactEigenOptions]):
     """Exact ground energy of a Hermitian SparsePauliOp (dense or sparse Lanczos)."""
 
     name = "exact-eigen"
@@ -137,13 +137,11 @@ class ExactEigenBackend(Backend):
     conformance = {"pauli_atol": 1e-8, "pauli_sizes": (1, 2, 4, 6), "pauli_min_success": 1.0,
                    "options": {"dense_max_qubits": 3}}
 
-    def max_variables(self, options: BackendOptions) -> int | None:
-        assert isinstance(options, ExactEigenOptions)
+    def max_variables(self, options: ExactEigenOptions) -> int | None:
         return options.max_qubits
 
-    def _check(self, model: Any, options: BackendOptions) -> None:
+    def _check(self, model: Any, options: ExactEigenOptions) -> None:
         super()._check(model, options)
-        assert isinstance(options, ExactEigenOptions)
         n = model.num_qubits
         need = sparse_matrix_bytes(model) if n > options.dense_max_qubits else 16 * 4 ** n
         if need > options.max_memory_gb * 1e9:
@@ -156,8 +154,8 @@ class ExactEigenBackend(Backend):
         if reason:
             raise UnsupportedModelError(f"backend 'exact-eigen': {reason}")
 
-    def _solve(self, model: Any, options: BackendOptions, deadline: Deadline, seed: int) -> Solved:
-        assert isinstance(options, ExactEigenOptions)
+    def _solve(self, model: Any, options: ExactEigenOptions, deadline: Deadline,
+               seed: int) -> Solved:
         n = model.num_qubits
         start = time.perf_counter()
         k = min(options.num_eigenvalues, 2 ** n)

@@ -212,7 +212,16 @@ class VQEBackend(Backend[VQEOptions]):
         """Imports (SciPy's optimisers, the circuit library) before the deadline starts."""
         super()._setup(options)
         import scipy.optimize  # noqa: F401
+        from qiskit import QuantumCircuit
         from qiskit.circuit import library  # noqa: F401
+
+        simulator = self.resolve_simulator(options)
+        if simulator.startswith("aer-"):  # build (and cache) the primitives, warm the transpiler
+            prims = _primitives(simulator, None, options.noise_backend)
+            qc = QuantumCircuit(2)
+            qc.h(0)
+            qc.cx(0, 1)
+            prims.transpile(qc)
 
     def _solve(self, model: Any, options: VQEOptions, deadline: Deadline, seed: int) -> Solved:
         start = time.perf_counter()
@@ -402,6 +411,19 @@ def run_vqe(model: Any, options: VQEOptions, seed: int, deadline: Deadline | Non
                 break
     except DeadlineReached:
         stopped = runs < len(starts)
+        if method not in GRADIENT_FREE and num_params and budget.fits(1):
+            # a gradient batch no longer fits but single energies do: shrink the steps
+            if budget.best_key is not None and (best is None or budget.best_value < best[1]):
+                best, history = (budget.best_key, budget.best_value, None), [budget.best_value]
+            method = "COBYLA"
+            try:
+                res = _minimize(objective, np.asarray(best[0] if best else starts[0]), method,
+                                options, history)
+                x, e = np.asarray(res.x), float(objective.value(res.x))
+                if best is None or e < best[1]:
+                    best = (x, e, res)
+            except DeadlineReached:
+                pass
         if budget.best_key is not None and (best is None or budget.best_value < best[1]):
             best = (budget.best_key, budget.best_value, None)
             history = history or [budget.best_value]

@@ -125,3 +125,24 @@ def test_sampler_counts_follow_exact_probabilities() -> None:
     meas = qc.measure_all(inplace=False)
     counts = sampler.run([pm.run(meas)], shots=20000).result()[0].data.meas.get_counts()
     assert total_variation(counts, exact_distribution(qc)) < 0.03
+
+
+def test_backends_hand_out_their_primitives() -> None:
+    """primitives(): a V2 sampler and an exact estimator, cached per setting, by name too."""
+    from qiskit.primitives import BaseEstimatorV2, BaseSamplerV2
+
+    from hybrid_workbench.primitives import backend_primitives
+
+    prims = AerStatevectorBackend().primitives(seed=2)
+    assert isinstance(prims.sampler, BaseSamplerV2)
+    assert isinstance(prims.estimator, BaseEstimatorV2)
+    assert backend_primitives("aer-statevector", seed=2) is prims
+    qc = QuantumCircuit(2)
+    qc.ry(0.4, 0)
+    qc.cx(0, 1)
+    obs = SparsePauliOp(["ZZ", "XX"], [1.0, 0.3])
+    isa = prims.transpile(qc)
+    ev = prims.estimator.run([(isa, prims.observable_for(obs, isa))]).result()[0].data.evs
+    assert float(ev) == pytest.approx(Statevector(qc).expectation_value(obs).real, abs=1e-12)
+    with pytest.raises(OptionsError):
+        AerStatevectorBackend().primitives(options={"shots": 0})

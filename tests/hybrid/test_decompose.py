@@ -59,3 +59,21 @@ def test_options_are_validated() -> None:
         DecomposeBackend().solve(random_bqm(3), options={"sub_size": 0})
     with pytest.raises(OptionsError):
         DecomposeBackend().solve(random_bqm(3), options={"selection": "random"})
+
+
+@pytest.mark.parametrize("sub_backend", ["qaoa", "exact"])
+def test_one_deadline_over_all_sub_solves(sub_backend: str) -> None:
+    """Deadline contract: a 2 s limit over a 120-variable model in 12-variable pieces
+    returns within limit + grace, the stitched energy is the model's energy of the sample,
+    and the trace only goes down."""
+    from hybrid_workbench.deadline import grace_s
+
+    bqm = random_bqm(120, "SPIN", seed=5, density=0.05)
+    r = DecomposeBackend().solve(bqm, seed=1, time_limit=2.0, options={
+        "sub_backend": sub_backend, "sub_size": 12, "sub_options": {"p": 1}
+        if sub_backend == "qaoa" else {}})
+    assert r.timing.wall_s <= 2.0 + grace_s(2.0)
+    assert r.energy == pytest.approx(bqm.energy(r.sample))
+    energies = [e for _, e in r.info["trace"]]
+    assert energies == sorted(energies, reverse=True) and energies[-1] == pytest.approx(r.energy)
+    assert r.info["subproblems"] >= 1

@@ -141,7 +141,7 @@ def test_angle_schedules() -> None:
                                [1.0, 1.5, 2.0, -1.0, -1.5, -2.0])
 
 
-@pytest.mark.parametrize("path", ["fast", "aer"])
+@pytest.mark.parametrize("path", ["fast", "primitives"])
 def test_qaoa_backend_finds_brute_force_optimum(path: str) -> None:
     bqm = random_bqm(6, "BINARY", seed=21)
     r = QAOABackend().solve(bqm, seed=3, options={"path": path, "p": 2, "maxiter": 60,
@@ -267,3 +267,90 @@ def test_grouped_mixers_equal_qiskit_statevector(monkeypatch: pytest.MonkeyPatch
         psi = DiagonalQAOASimulator(bqm, engine="numpy").state(g, b, thetas)
         overlap = np.vdot(psi, ref)
         np.testing.assert_allclose(psi * overlap / abs(overlap), ref, atol=1e-12)
+
+
+def _maxcut(n: int, seed: int) -> dimod.BinaryQuadraticModel:
+    import networkx as nx
+
+    g = nx.random_regular_graph(3, n, seed=seed)
+    return dimod.BinaryQuadraticModel({}, {e: 1.0 for e in g.edges}, 0.0, "SPIN")
+
+
+def test_user_primitives_give_the_fast_expectation_on_ten_nodes() -> None:
+    """QAOABackend(sampler=StatevectorSampler(), estimator=StatevectorEstimator()) on a
+    10-node MaxCut: its <C> equals the fast engine's at the same angles and the brute-force
+    sum of |amplitude|^2 * energy over all 1024 states (Qiskit's Statevector) to 1e-9; the
+    optimisation reaches the default path's optimum and samples the brute-force cut."""
+    from qiskit.primitives import StatevectorEstimator, StatevectorSampler
+    from qiskit.quantum_info import Statevector
+
+    from hybrid_workbench.algorithms.qaoa_circuit import qaoa_circuit
+    from hybrid_workbench.algorithms.ising import bqm_to_pauli
+
+    bqm = _maxcut(10, seed=3)
+    user = QAOABackend(sampler=StatevectorSampler(seed=2), estimator=StatevectorEstimator())
+    r = user.solve(bqm, seed=1, options={"p": 2})
+    assert r.info["path"] == "primitives" and r.info["primitives"]["source"] == "user"
+    assert r.info["expectation_exact"] is True
+    g, b = r.info["gammas"], r.info["betas"]
+    fast = DiagonalQAOASimulator(bqm, engine="numpy").expectation(g, b)
+    assert abs(r.info["expectation"] - fast) < 1e-9
+    op, _, order = bqm_to_pauli(bqm)
+    qc, gammas, betas = qaoa_circuit(op, 10, 2)
+    probs = Statevector(qc.assign_parameters(dict(zip(gammas, g)) | dict(zip(betas, b)))
+                        ).probabilities()
+    energies = bqm.energies((_all_states(10, "SPIN"), order))
+    assert abs(r.info["expectation"] - float(probs @ energies)) < 1e-9
+    default = QAOABackend().solve(bqm, seed=1, options={"p": 2})
+    assert r.info["expectation"] == pytest.approx(default.info["expectation"], abs=1e-6)
+    assert r.energy == pytest.approx(brute_force_bqm(bqm))
+
+
+def test_user_primitives_need_a_sampler_and_keep_their_path() -> None:
+    from qiskit.primitives import StatevectorEstimator, StatevectorSampler
+
+    with pytest.raises(OptionsError, match="sampler"):
+        QAOABackend(estimator=StatevectorEstimator())
+    with pytest.raises(OptionsError, match="BaseSamplerV2"):
+        QAOABackend(sampler=object())
+    with pytest.raises(OptionsError, match="path"):
+        QAOABackend(sampler=StatevectorSampler()).solve(random_bqm(3, "SPIN"),
+                                                        options={"path": "fast"})
+
+
+def test_sampler_only_expectation_is_a_shot_mean_near_the_exact_one() -> None:
+    """Without an estimator <C> is the mean of sampled energies: within 5 sigma of exact."""
+    from qiskit.primitives import StatevectorSampler
+
+    bqm = _maxcut(8, seed=1)
+    r = QAOABackend(sampler=StatevectorSampler(seed=4)).solve(
+        bqm, seed=2, options={"p": 1, "maxiter": 20, "shots": 4000})
+    assert r.info["expectation_exact"] is False
+    sim = DiagonalQAOASimulator(bqm, engine="numpy")
+    psi = sim.state(r.info["gammas"], r.info["betas"])
+    p = np.abs(psi) ** 2
+    c = sim.cost_vector()
+    sigma = float(np.sqrt(p @ c ** 2 - (p @ c) ** 2) / np.sqrt(4000))
+    assert abs(r.info["expectation"] - float(p @ c)) < 5 * sigma + 1e-12
+
+
+@pytest.mark.parametrize("n", [20, 26])
+def test_time_limit_is_kept_on_maxcut(n: int) -> None:
+    """Deadline contract: 2 s on a 20- or 26-node MaxCut returns within limit + grace, or
+    (when not even one evaluation can fit here) is refused before work, quickly."""
+    import time
+
+    from hybrid_workbench.deadline import grace_s
+
+    bqm = _maxcut(n, seed=n)
+    be = QAOABackend()
+    be.solve(_maxcut(16, seed=0), seed=0, time_limit=1.0)  # set-up (calibration) paid once
+    start = time.perf_counter()
+    try:
+        r = be.solve(bqm, seed=1, time_limit=2.0)
+    except ProblemTooLargeError as exc:
+        assert "time limit" in str(exc) and time.perf_counter() - start < 1.0
+        return
+    assert r.timing.wall_s <= 2.0 + grace_s(2.0)
+    assert r.status in ("time_limit", "best_found") and r.info["trace"]
+    assert r.energy == pytest.approx(bqm.energy(r.sample))

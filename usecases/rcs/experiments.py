@@ -5,8 +5,8 @@
   10 qubits, noisy trajectories beyond), the exact noisy
   XEB (Aer density matrix, up to 10 qubits) and the digital-error-model prediction
   ``Π (1 - e)``; one row per depth.
-* :func:`random_bits` -- per-shot samples of a circuit from the ``aer-*`` backends' Qiskit
-  ``SamplerV2`` (shot order kept), with the NIST frequency and runs tests on raw and
+* :func:`random_bits` -- per-shot samples of a circuit from an ``aer-*`` backend's Qiskit
+  ``SamplerV2`` (asked of the registry) or from a sampler passed in (shot order kept), with the NIST frequency and runs tests on raw and
   Toeplitz-extracted bits.
 * :func:`time_simulation` -- wall time to sample an ``n``-qubit circuit on a simulator: the
   classical side of the supremacy argument (used by ``benchmarks/rcs.py``).
@@ -82,25 +82,31 @@ def xeb_decay(rows: int, cols: int, depths: Iterable[int], p1: float, p2: float,
 
 
 def random_bits(instance: RCSInstance, shots: int = 2000, seed: int = 0,
-                kind: str = "statevector") -> dict[str, Any]:
+                kind: str = "statevector", sampler: Any = None,
+                pass_manager: Any = None) -> dict[str, Any]:
     """Random bits from ``shots`` samples of the instance's circuit, with NIST tests.
 
-    Samples come from the Aer ``SamplerV2`` of :func:`hybrid_workbench.backends.aer.make_primitives` (the
-    gate-model backends' primitives), which keeps the shot order (``get_bitstrings``).
+    Samples come from the ``SamplerV2`` of the gate-model backend ``aer-<kind>``, asked of
+    the registry (``primitives()``), or from ``sampler`` (any Qiskit ``BaseSamplerV2``,
+    with its ``pass_manager`` if it needs one); either keeps the shot order
+    (``get_bitstrings``).
 
     Returns:
         :func:`~hybrid_workbench.usecases.rcs.qrng.qrng_report` plus ``xeb`` of the same samples.
     """
-    from hybrid_workbench.backends.aer import make_primitives
+    from hybrid_workbench.primitives import Primitives, backend_primitives
 
-    sampler, _, pm = make_primitives(kind, seed=seed)
+    prims = Primitives.from_user(sampler, None, pass_manager)
+    if prims is None:
+        prims = backend_primitives(f"aer-{kind}", seed=seed)
     qc = build_circuit(instance)
-    bitarray = sampler.run([pm.run(qc)], shots=shots).result()[0].data.meas
+    bitarray = prims.sampler.run([prims.transpile(qc)], shots=shots).result()[0].data.meas
     memory = bitarray.get_bitstrings()
     probs = ideal_probabilities(qc)
     report = qrng_report(memory, probs, seed=seed)
     report["xeb"] = linear_xeb(probs, bitarray.get_counts()).to_dict()
     report["num_qubits"] = instance.num_qubits
+    report["sampler"] = prims.describe()["sampler"]
     return report
 
 
