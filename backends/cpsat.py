@@ -439,74 +439,57 @@ class CPSATBackend(Backend[CPSATOptions]):
             spin = work if encoding == "ising" else bqm.change_vartype(dimod.SPIN, inplace=False)
             hint_x, info["hint_energy"] = self._anneal(bqm, spin, labels, seed, deadline)
             trace.record(info["hint_energy"])
-        build_s = BUILD_S_PER_ITEM * (len(h) + 2 * len(q))
-        if deadline.limited and build_s > deadline.remaining():
-            why = (f"the time limit leaves less than building the CP-SAT model takes "
-                   f"(about {build_s:.2g} s for {len(q)} products)")
-            if hint_x is None:
-                return Solved(status=Status.NO_SOLUTION, info={
-                    **info, "proof": "none", "trace": [], "reason": why})
-            ss = dimod.SampleSet.from_samples_bqm(([_values(hint_x, bqm)], labels), bqm)
-            return Solved(ss, status=Status.TIME_LIMIT, info={
-                **info, "proof": f"no proof: {why}", "returned": f"the anneal hint: {why}",
-                "trace": trace.to_list()})
-        enc = _encode_bqm(h, row, col, q, encoding, scale)
-        if encoding == "ising":
-            info["triangles"] = enc.triangles
-        text = enc.text if hint_x is None else enc.text + "\n" + enc.hint(hint_x)
-        model = cp_model.CpModel()
-        parse_start = time.perf_counter()
-        proto = model.Proto()
-        if hasattr(proto, "parse_text_format"):  # ortools >= 9.12: the C++ proto
-            if not proto.parse_text_format(text):
-                raise SolverError("cpsat: the BQM's CP-SAT model did not parse")
-        else:  # pragma: no cover - older ortools: a Python protobuf message
-            from google.protobuf import text_format
-
-            text_format.Parse(text, proto)
-        parse_s = time.perf_counter() - parse_start
-        info["build_s"] = round(deadline.elapsed(), 6)
-        search_s = self._search_time(deadline, parse_s)
         solver = status = None
         elapsed = 0.0
-        if search_s is None or search_s > 0.05:
-            def energy_of(objective: float) -> float:
-                return (objective + enc.const) / scale + offset
+        build_s = BUILD_S_PER_ITEM * (len(h) + 2 * len(q))
+        skipped = None
+        if deadline.limited and build_s > deadline.remaining():  # seen before building
+            skipped = (f"the time limit leaves less than building the CP-SAT model takes "
+                       f"(about {build_s:.2g} s for {len(q)} products)")
+        else:
+            enc = _encode_bqm(h, row, col, q, encoding, scale)
+            if encoding == "ising":
+                info["triangles"] = enc.triangles
+            text = enc.text if hint_x is None else enc.text + "\n" + enc.hint(hint_x)
+            model, parse_s = _parse(text)
+            info["build_s"] = round(deadline.elapsed(), 6)
+            search_s = self._search_time(deadline, parse_s)
+            if search_s is not None and search_s <= 0.05:
+                skipped = "CP-SAT had no time left after the model and the hint"
+            else:
+                def energy_of(objective: float) -> float:
+                    return (objective + enc.const) / scale + offset
 
-            callback = _trace_callback(trace, energy_of)
-            solver, status, elapsed = self._run(model, options, seed, search_s, callback,
-                                                max_lp=encoding == "product")
+                solver, status, elapsed = self._run(
+                    model, options, seed, search_s, _trace_callback(trace, energy_of),
+                    max_lp=encoding == "product")
         found = solver is not None and status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         candidates = []
         if found:
             solution = solver.ResponseProto().solution
             x = np.fromiter((solution[i] for i in range(enc.n)), dtype=np.int64, count=enc.n)
             candidates.append(("cp-sat", x))
+            bound = (solver.BestObjectiveBound() + enc.const) / scale + offset
+            info["bound"] = float(max(trivial, bound - enc.rounding))
         if hint_x is not None:
             candidates.append(("hint", hint_x))
         if solver is not None:
             info.update(cp_sat_status=solver.StatusName(status),
                         num_workers=solver.parameters.num_workers)
-            if found:  # CP-SAT's bound means nothing before its search has started
-                bound = (solver.BestObjectiveBound() + enc.const) / scale + offset
-                info["bound"] = float(max(trivial, bound - enc.rounding))
         if not candidates:
             return Solved(status=Status.NO_SOLUTION, solver_s=elapsed, info={
-                **info, "proof": "none", "trace": [],
-                "reason": "no solution found within the time limit; raise --time-limit"})
+                **info, "proof": "none", "trace": [], "reason": skipped or
+                "no solution found within the time limit; raise --time-limit"})
         rows = np.array([_values(x, bqm) for _, x in candidates], dtype=np.int8)
-        ss = dimod.SampleSet.from_samples_bqm((rows, labels), bqm)
-        energies = ss.record.energy
+        energies = bqm.energies((rows, labels))
         pick = 0 if energies[0] <= energies[-1] + 1e-9 else len(candidates) - 1
-        source = candidates[pick][0]
         ss = dimod.SampleSet.from_samples_bqm((rows[pick:pick + 1], labels), bqm)
         trace.record(float(energies[pick]))
-        if source == "cp-sat":
+        if candidates[pick][0] == "cp-sat":
             result_status, proof = self._status(cp_model, status, exact)
         else:
-            why = ("CP-SAT had no time left after the model and the hint" if solver is None
-                   else "CP-SAT found no solution within the time limit" if not found
-                   else "CP-SAT's answer was worse than the hint (rounded coefficients)")
+            why = skipped or ("CP-SAT found no solution within the time limit" if not found
+                              else "CP-SAT's answer was worse than the hint (rounded coefficients)")
             result_status = Status.BEST_FOUND if status == cp_model.OPTIMAL else Status.TIME_LIMIT
             proof, info["returned"] = f"no proof: {why}", f"the anneal hint: {why}"
         return Solved(ss, status=result_status, solver_s=elapsed, info={
@@ -561,6 +544,23 @@ class CPSATBackend(Backend[CPSATOptions]):
         ss = dimod.SampleSet.from_samples_cqm(sample, cqm)
         info["bound"] = solver.BestObjectiveBound() / scale + float(work.objective.offset)
         return Solved(ss, status=result_status, solver_s=elapsed, info=info, model_kind="cqm")
+
+
+def _parse(text: str) -> tuple[Any, float]:
+    """A ``CpModel`` from protobuf text (parsed in C++ where ortools has it), and the time."""
+    from ortools.sat.python import cp_model
+
+    start = time.perf_counter()
+    model = cp_model.CpModel()
+    proto = model.Proto()
+    if hasattr(proto, "parse_text_format"):  # ortools >= 9.12: the C++ proto
+        if not proto.parse_text_format(text):
+            raise SolverError("cpsat: the BQM's CP-SAT model did not parse")
+    else:  # pragma: no cover - older ortools: a Python protobuf message
+        from google.protobuf import text_format
+
+        text_format.Parse(text, proto)
+    return model, time.perf_counter() - start
 
 
 def _values(x: np.ndarray, bqm: dimod.BinaryQuadraticModel) -> np.ndarray:

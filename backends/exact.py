@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hybrid_workbench.backend import Backend
-from hybrid_workbench.errors import OptionsError
 from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.errors import OptionsError
 from hybrid_workbench.options import BackendOptions
 from hybrid_workbench.result import Solved, Status
 

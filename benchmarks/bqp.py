@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hybrid_workbench.registry import get_backend  # noqa: E402
+from hybrid_workbench.registry import get_backend
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "bqp"
 BEST_KNOWN = {"bqp100.1": 7970, "bqp250.1": 45607, "bqp500.1": 116586, "bqp1000.1": 371438}
@@ -93,11 +93,11 @@ def run(name: str, backend: str, time_limit: float, seed: int) -> dict[str, Any]
 def table(rows: list[dict[str, Any]], time_limit: float, seed: int, command: str,
           load_before: tuple[float, float, float]) -> str:
     load_after = os.getloadavg()
-    lines = [f"OR-Library bqp, one run per backend at {time_limit:g} s, seed {seed}. "
-             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs; load average "
-             f"(1/5/15 min) {'/'.join(f'{x:.2f}' for x in load_before)} before, "
-             f"{'/'.join(f'{x:.2f}' for x in load_after)} after.",
-             f"Command: `{command}`", "",
+    header = (f"OR-Library bqp, one run per backend at {time_limit:g} s, seed {seed}. "
+              f"Machine: {platform.machine()}, {os.cpu_count()} CPUs; load average "
+              f"(1/5/15 min) {'/'.join(f'{x:.2f}' for x in load_before)} before, "
+              f"{'/'.join(f'{x:.2f}' for x in load_after)} after.")
+    lines = [header, f"Command: `{command}`", "",
              "| instance | n | best known | backend | value | gap % | wall s | status | note |",
              "| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |"]
     for r in rows:

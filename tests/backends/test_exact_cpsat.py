@@ -69,7 +69,7 @@ def test_cpsat_cqm_with_integers_matches_enumeration() -> None:
     cqm.add_constraint(i - 2 * x >= 1, label="link")
     best = min(
         (-3 * a + 2 * b - 5 * c + a * b + 2 * c * a)
-        for a, b, c in itertools.product(range(0, 5), range(-2, 4), (0, 1))
+        for a, b, c in itertools.product(range(5), range(-2, 4), (0, 1))
         if a + b + c <= 4 and a - 2 * c >= 1)
     r = hw.solve(cqm, "cpsat")
     assert r.energy == pytest.approx(best) and r.status == "optimal"
