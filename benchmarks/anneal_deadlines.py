@@ -33,8 +33,9 @@ def main(names: list[str], sizes: list[int], limit: float) -> None:
     for n in sizes:
         bqm = dense_pm1(n)
         for name in names:
+            backend = get_backend(name)
             started = time.perf_counter()
-            result = get_backend(name).solve(bqm, seed=1, time_limit=limit)
+            result = backend.solve(bqm, seed=1, time_limit=limit)
             outer = time.perf_counter() - started - result.timing.setup_s
             schedule = result.info.get("schedule", {})
             within = max(result.wall_s, outer) <= limit + grace_s(limit)
