@@ -38,7 +38,7 @@ _SHOWN = (("usecase", "use case"), ("instance", "instance"), ("backend", "backen
 EXPLAIN = ("Approximation ratio: objective over the reference (1 = reference, below 1 = worse). "
            "Success: a feasible run reaching the reference. TTS99 = t * log(0.01) / log(1 - p), "
            "t the mean wall time of a run. Brackets: 95 % percentile bootstrap intervals over "
-           "repeats.")
+           "repeats (shown from 3 runs up).")
 
 
 def _fmt(value: Any, ci: Any = None) -> str:
@@ -58,7 +58,9 @@ def _cells(table: Any) -> tuple[list[str], list[list[str]]]:
     header = [label for _, label in _SHOWN]
     body = []
     for rec in table.to_dict("records"):
-        body.append([_fmt(rec.get(key), rec.get(f"{key}_ci")) for key, _ in _SHOWN])
+        few = (rec.get("runs") or 0) < 3  # no interval from fewer than three runs
+        body.append([_fmt(rec.get(key), None if few else rec.get(f"{key}_ci"))
+                     for key, _ in _SHOWN])
     return header, body
 
 
@@ -85,6 +87,8 @@ def _plot(table: Any, usecase: str, path: Path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
+    from hybrid_workbench.plots import backend_style
+
     sub = table[table["usecase"] == usecase]
     backends = sorted(sub["backend"].unique())
     instances = sorted(sub["instance"].unique())
@@ -94,6 +98,7 @@ def _plot(table: Any, usecase: str, path: Path) -> None:
               ("success_probability", "success probability", False),
               ("tts99_s", "TTS99 (s, log)", True))
     width = 0.6 / max(1, len(instances))
+    drawn: dict[Any, bool] = {}
     for ax, (key, label, log) in zip(axes, panels):
         positive = False
         for k, inst in enumerate(instances):
@@ -103,13 +108,16 @@ def _plot(table: Any, usecase: str, path: Path) -> None:
                 v = rec.get(key)
                 if v is None or not np.isfinite(v):
                     continue
-                ci = rec.get(f"{key}_ci") or (v, v)
+                # no interval from fewer than three runs
+                ci = (rec.get(f"{key}_ci") if (rec.get("runs") or 0) >= 3 else None) or (v, v)
                 x.append(xs[rec["backend"]] - 0.3 + (k + 0.5) * width)
                 y.append(v)
                 positive |= v > 0
                 lo.append(max(0.0, v - ci[0]))
                 hi.append(max(0.0, (ci[1] if np.isfinite(ci[1]) else v) - v))
-            ax.errorbar(x, y, yerr=[lo, hi], fmt="o", capsize=3, label=inst[:32])
+            if y:
+                ax.errorbar(x, y, yerr=[lo, hi], fmt="o", capsize=3, label=inst[:32])
+                drawn[ax] = True
         ax.set_xticks(range(len(backends)), backends, rotation=45, ha="right")
         ax.set_title(label)
         if log and positive:
@@ -121,7 +129,9 @@ def _plot(table: Any, usecase: str, path: Path) -> None:
         rows = sub[(sub["backend"] == b) & (sub["mean_wall_s"] > 0)
                    & np.isfinite(sub["approx_ratio"].astype(float))]
         any_time |= len(rows) > 0
-        ax.scatter(rows["mean_wall_s"], rows["approx_ratio"], label=b)
+        style = backend_style(b)  # one colour and marker per backend in every plot
+        ax.scatter(rows["mean_wall_s"], rows["approx_ratio"], label=b, color=style["color"],
+                   marker=style["marker"])
     if any_time:
         _log(ax, "x")
     ax.set_xlabel("mean wall time per run (s)")
@@ -129,10 +139,16 @@ def _plot(table: Any, usecase: str, path: Path) -> None:
     ax.set_title("quality against time")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    if len(instances) <= 8:
+    if len(instances) <= 8 and drawn.get(axes[0]):
         axes[0].legend(fontsize=7, title="instance")
+    for ax in axes[:3]:
+        if not drawn.get(ax):  # no empty panels: say so instead
+            ax.cla()
+            ax.axis("off")
+            ax.text(0.5, 0.5, "no data for this metric", ha="center", va="center",
+                    transform=ax.transAxes)
     fig.suptitle(f"{usecase}: backends over {len(instances)} instance(s); bars are "
-                 "95 % bootstrap intervals")
+                 "95 % bootstrap intervals (drawn from 3 runs or more)")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

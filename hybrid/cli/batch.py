@@ -7,7 +7,6 @@ this module. Heavy modules (pandas, matplotlib, Dask) load inside the commands.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -196,43 +195,76 @@ def bench_cmd(
 @app.command("demo")
 def demo_cmd(
     out: Annotated[Path, typer.Option("--out", help="folder for the store and the report")] = Path("hybrid-demo"),
-    quick: Annotated[bool, typer.Option("--quick", help="one instance per use case, one repeat")] = False,
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="smaller instances, one budget, fewer backends (about 2 minutes)")] = False,
     usecases: Annotated[Optional[str], typer.Option(
-        "--usecases", help="comma-separated use cases (default: every one present)")] = None,
-    repeats: Annotated[Optional[int], typer.Option("--repeats", min=1,
-                                                   help="repeats per task")] = None,
+        "--usecases", help="comma-separated use cases (default: every one demo.yaml lists)")] = None,
+    repeats: Annotated[Optional[int], typer.Option(
+        "--repeats", min=3, help="seeds per backend and budget (at least 3)")] = None,
+    budget: Annotated[Optional[str], typer.Option(
+        "--budget", help="comma-separated seconds per run, replacing demo.yaml's budgets")] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1,
                                                    help="local workers")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
-    """Every use case present on every available backend that fits, small sizes; writes the report."""
-    from hybrid_workbench.batch.demo import build_demo_job
-    from hybrid_workbench.batch.jobfile import job_from_dict
+    """Who wins what: each use case at equal budgets on every backend that keeps one; writes
+    OUT/demo-job.yaml (rerun it with `hybrid batch`), OUT/demo.sqlite and OUT/report.html."""
+    import time
+
+    import yaml
+
+    from hybrid_workbench.batch.demo import plan_demo
+    from hybrid_workbench.batch.demoreport import WHO, score_demo, who_wins_rows, write_demo_report
+    from hybrid_workbench.batch.jobfile import load_job
     from hybrid_workbench.batch.runner import run_batch
     from hybrid_workbench.batch.store import ResultStore
 
-    if repeats is not None and repeats < 1:
-        fail(f"--repeats must be at least 1, got {repeats}")
+    start = time.perf_counter()
     only = [u.strip() for u in usecases.split(",") if u.strip()] if usecases else None
-    spec, notes = build_demo_job(quick=quick, repeats=repeats, usecases=only)
-    if not spec["jobs"]:
-        fail("no use case could be set up for the demo: " + "; ".join(notes))
-    job = job_from_dict(spec, source="demo.yaml (shipped)", base_dir=Path.cwd())
+    budgets = None
+    if budget is not None:
+        try:
+            budgets = [float(b) for b in budget.split(",") if b.strip()]
+        except ValueError:
+            raise typer.BadParameter(f"expected seconds such as 1,10; got {budget!r}",
+                                     param_hint="'--budget'") from None
+    plan = plan_demo(quick=quick, repeats=repeats, usecases=only, budgets=budgets)
+    if not plan.job["jobs"]:
+        fail("no use case could be set up for the demo: " + "; ".join(plan.notes))
     out.mkdir(parents=True, exist_ok=True)
+    job_path = out / "demo-job.yaml"
+    job_path.write_text("# written by `hybrid demo`; rerun with `hybrid batch " + job_path.name
+                        + "`\n" + yaml.safe_dump(plan.job, sort_keys=False))
+    job = load_job(job_path)
     store_path = out / "demo.sqlite"
     with ResultStore(store_path) as st:
         summary = run_batch(job, st, workers=workers, scheduler=scheduler, progress=not quiet)
         ids = {t.task_id for t in job.tasks}
         rows = [r for r in st.rows() if r["task_id"] in ids]
+        runs = st.runs()
     counts = ", ".join(f"{v} {k}" for k, v in sorted(summary.statuses.items())) or "all stored"
     err_console.print(f"demo: {len(job.tasks)} tasks ({counts}; {summary.skipped} already stored) "
                       f"in {summary.wall_s:.0f} s", highlight=False)
-    with open(out / "demo-job.yaml", "w") as fh:  # the suite as a job file, to rerun or edit
-        import yaml
+    m = runs[-1]["machine"] if runs else {}
+    provenance = {
+        "command": " ".join(["hybrid", *sys.argv[1:]]),
+        "mode": ("quick (smaller instances, one budget, fewer backends)" if quick else "full"),
+        "job file": f"{job_path.name} (sha256 {job.sha256[:12]}), {len(job.tasks)} tasks",
+        "machine": (f"{m.get('cpu_model', m.get('processor', '?'))}, {m.get('cpu_count')} CPUs, "
+                    f"{m.get('memory_gib', '?')} GiB, {m.get('platform')}"),
+        "executor": runs[-1]["scheduler"] if runs else "?",
+        "packages": ", ".join(f"{k} {v}" for k, v in (runs[-1]["packages"] if runs else {}).items()),
+        "wall time": f"{time.perf_counter() - start:.0f} s until the report",
+    }
+    paths = write_demo_report(plan, rows, out, notes=plan.notes, provenance=provenance)
+    from rich.table import Table
 
-        yaml.safe_dump(spec, fh, sort_keys=False)
-    cpus = os.cpu_count()
-    notes = [f"{len(spec['jobs'])} use case(s), {len(job.tasks)} tasks on {cpus} CPU(s); the suite "
-             f"as a job file: demo-job.yaml", *notes]
-    _report(rows, out, "Hybrid workbench demo", notes, store_path)
+    table = Table(title="who wins what")
+    for h in WHO:
+        table.add_column(h, overflow="fold")
+    for row in who_wins_rows(score_demo(plan, rows)):
+        table.add_row(*row)
+    console.print(table)
+    err_console.print(f"report: {paths['html']} and {paths['markdown']} "
+                      f"({time.perf_counter() - start:.0f} s)", highlight=False)
