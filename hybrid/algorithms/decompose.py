@@ -23,8 +23,8 @@ from a random state. The result's ``info`` records how many sub-problems the sub
 improved, so the quantum contribution can be told apart from the classical sweeps.
 
 A ``time_limit`` is ONE deadline over the whole loop (:mod:`hybrid_workbench.deadline`):
-each sub-solve gets a share of what is left (``Deadline.sub``: the rest of the round plus
-one more round's worth of sub-problems), handed to the sub-backend as its own
+each sub-solve gets a share of what is left (the rest of the round plus one more round's
+worth of sub-problems, but at least a quarter of what is left), handed to the sub-backend as its own
 ``time_limit`` when it honours one; a sub-backend that does not is only started while its
 slowest measured sub-solve still fits. The final sweep's measured cost is held back, and
 the stitched incumbent is returned in time. Given a limit the loop spends it (``anytime``):
@@ -168,6 +168,7 @@ def impact_subsets(bqm: dimod.BinaryQuadraticModel, state: dict[Any, int], size:
 
 
 MIN_SHARE_S = 0.02  # a sub-solve share below this ends the loop
+SHARE_FLOOR = 4  # a sub-solve gets at least 1 / SHARE_FLOOR of what is left
 DEFAULT_ROUNDS = 20  # max_rounds without a time limit
 PATIENCE = 3  # rounds without improvement that end an unlimited loop
 
@@ -266,7 +267,10 @@ class DecomposeBackend(SamplerBackend[DecomposeOptions]):
                     break
                 if deadline.limited and sub_limited:
                     left = max(0.0, deadline.remaining() - 1.5 * sweep_s)
-                    limit = left / (len(subsets) - i + per_round)
+                    # a fair share of the rest of the round and one more, but never under
+                    # a quarter of what is left (a large model under a short limit gets
+                    # fewer sub-solves, each one long enough to do something)
+                    limit = max(left / (len(subsets) - i + per_round), left / SHARE_FLOOR)
                     if sub_cap is not None:
                         limit = min(limit, float(sub_cap))
                     if limit < MIN_SHARE_S:
@@ -278,15 +282,25 @@ class DecomposeBackend(SamplerBackend[DecomposeOptions]):
                 sub_bqm = model.copy()
                 sub_bqm.fix_variables(fixed)
                 sub_start = time.perf_counter()
+                sub_seed = int(rng.integers(2 ** 31))
                 try:
-                    result = sub.solve(sub_bqm, options=options.sub_options,
-                                       seed=int(rng.integers(2 ** 31)),
+                    result = sub.solve(sub_bqm, options=options.sub_options, seed=sub_seed,
                                        time_limit=limit if sub_limited else None)
                 except ProblemTooLargeError:
                     if not deadline.limited:
                         raise
-                    status = Status.TIME_LIMIT  # the share is too short for the sub-backend
-                    break
+                    # the share is too short for the sub-backend: offer it all that is
+                    # left once; refused again, the loop ends
+                    left = deadline.remaining() - 1.5 * sweep_s
+                    try:
+                        if not sub_limited or left < MIN_SHARE_S or limit is None \
+                                or left <= 1.01 * limit:
+                            raise
+                        result = sub.solve(sub_bqm, options=options.sub_options, seed=sub_seed,
+                                           time_limit=left)
+                    except ProblemTooLargeError:
+                        status = Status.TIME_LIMIT
+                        break
                 slowest_sub_s = max(slowest_sub_s, time.perf_counter() - sub_start)
                 solved += 1
                 current = sub_bqm.energy({v: state[v] for v in sub_bqm.variables})
