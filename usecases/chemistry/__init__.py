@@ -103,9 +103,11 @@ class Chemistry(UseCase):
                  **params: Any) -> Molecule:
         """A shipped molecule with its geometry stretched by a seeded factor in [0.8, 1.6]."""
         base = self.load(molecule, **params)
+        if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))
+                                  or not (math.isfinite(scale) and scale > 0)):
+            raise InstanceError(f"chemistry generator: scale must be a finite number > 0, "
+                                f"got {scale!r}")
         factor = scale if scale is not None else float(np.random.default_rng(seed).uniform(0.8, 1.6))
-        if factor <= 0:
-            raise InstanceError(f"scale must be positive, got {factor}")
         atoms = [[s, [c * factor for c in xyz]] for s, xyz in base.atoms]
         return base.with_geometry(atoms, name=f"{base.name}-x{factor:.3f}")
 

@@ -75,7 +75,7 @@ from typing import Any
 import dimod
 import numpy as np
 
-from hybrid_workbench.errors import InstanceError
+from hybrid_workbench.errors import OptionsError
 from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance
 
 __all__ = ["count_penalty", "cardinality_penalty", "cardinality_objective", "cardinality_bqm", "cardinality_cqm",
@@ -178,7 +178,7 @@ def cardinality_bqm(instance: PortfolioInstance, penalty: float | None = None
     else:
         p, shift = float(penalty), 0.0
         if not np.isfinite(p):
-            raise InstanceError(f"penalty must be a finite number, got {penalty!r}")
+            raise OptionsError(f"option 'penalty' must be a finite number, got {penalty!r}")
     bqm = cardinality_objective(instance)
     _add_count_penalty(bqm, list(instance.assets), instance.k, p, shift)
     return bqm, p
@@ -195,11 +195,13 @@ def cardinality_cqm(instance: PortfolioInstance) -> dimod.ConstrainedQuadraticMo
 
 def _lot_data(instance: PortfolioInstance, budget: int) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
-        raise InstanceError(f"budget must be a positive integer number of units, got {budget!r}")
+        raise OptionsError(f"option 'budget' must be a positive integer number of units, "
+                           f"got {budget!r}")
     cost = instance.lot_cost if instance.lot_cost is not None else np.ones(instance.n, np.int64)
     upper = budget // cost
     if np.all(upper == 0):
-        raise InstanceError(f"budget {budget} buys no lot of any asset (lot costs {cost.tolist()})")
+        raise OptionsError(f"option 'budget'={budget} buys no lot of any asset (lot costs "
+                           f"{cost.tolist()}); raise it to at least {int(cost.min())}")
     return cost, upper
 
 
@@ -256,7 +258,7 @@ def longshort_bqm(instance: PortfolioInstance, alpha: float = 1.0, beta: float =
     """The long/short, correlation-penalised selection BQM and ``gamma`` (module docstring)."""
     for name, x in (("alpha", alpha), ("beta", beta)):
         if not np.isfinite(x) or x < 0:
-            raise InstanceError(f"{name} must be a finite number >= 0, got {x!r}")
+            raise OptionsError(f"option {name!r} must be a finite number >= 0, got {x!r}")
     n, k = instance.n, instance.k
     s, d = longshort_sides(instance)
     sd = np.sqrt(np.clip(np.diag(instance.sigma), 1e-300, None))

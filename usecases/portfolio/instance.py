@@ -83,8 +83,13 @@ def validate_model(assets: list[str], mu: np.ndarray, sigma: np.ndarray, k: int,
         raise InstanceError(
             f"{where}: sigma is not symmetric: sigma[{i}][{j}] = {sigma[i, j]:.6g} but "
             f"sigma[{j}][{i}] = {sigma[j, i]:.6g}; a covariance matrix must be symmetric")
-    eig_min = float(np.linalg.eigvalsh(sigma)[0])
     scale = max(1e-300, float(np.abs(sigma).max()))
+    try:  # sigma + tol I is positive definite iff sigma's eigenvalues are all > -tol
+        np.linalg.cholesky(sigma + PSD_TOLERANCE * scale * np.eye(n))
+        is_psd = True
+    except np.linalg.LinAlgError:
+        is_psd = False
+    eig_min = 0.0 if is_psd else float(np.linalg.eigvalsh(sigma)[0])
     if eig_min < -PSD_TOLERANCE * scale:
         raise InstanceError(
             f"{where}: sigma is not positive semidefinite: its most negative eigenvalue is "

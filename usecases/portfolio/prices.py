@@ -40,8 +40,9 @@ def read_prices(handle: TextIO | str | Path, source: str | None = None) -> Any:
 
     if isinstance(handle, (str, Path)):
         source = source or str(handle)
-        with open(handle, newline="") as fh:
-            text = fh.read()
+        from hybrid_workbench.usecase import read_text_file
+
+        text = read_text_file(handle)
     else:
         text = handle.read()
     source = source or "<prices>"
