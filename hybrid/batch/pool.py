@@ -32,7 +32,7 @@ __all__ = ["LocalPool", "DaskPool"]
 
 def _worker_main(conn: Any, usecases: list[str], backends: list[str]) -> None:
     """A local worker: preload, then run units from the pipe until told to stop."""
-    from hybrid_workbench.batch.runner import _init_worker, execute
+    from hybrid_workbench.batch.worker import _init_worker, execute
 
     try:
         _init_worker(usecases, backends)
@@ -203,7 +203,7 @@ class DaskPool:
         self._tries = 0
 
     def submit(self, key: str, unit: Any) -> None:
-        from hybrid_workbench.batch.runner import execute
+        from hybrid_workbench.batch.worker import execute
 
         self._tries += 1
         fut = self._client.submit(execute, unit, key=f"hybrid-{key}-{os.getpid()}-{self._tries}",
