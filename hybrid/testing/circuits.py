@@ -24,17 +24,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-
 from hybrid_workbench.errors import ProblemTooLargeError, UnsupportedModelError
 from hybrid_workbench.result import Result
+from hybrid_workbench.testing.failures import fail as _fail
+from hybrid_workbench.testing.failures import no_work
 
 __all__ = ["CIRCUIT_CHECKS", "exact_distribution", "total_variation"]
 
 
-def _fail(backend: Any, message: str) -> None:
-    from hybrid_workbench.testing.conformance import ConformanceFailure
-
-    raise ConformanceFailure(f"{backend.name}: {message}")
 
 
 def _tvd_limit(backend: Any) -> float:
@@ -144,9 +141,8 @@ def check_circuit_refusals(backend: Any) -> None:
     from qiskit import QuantumCircuit
     from qiskit.circuit import Parameter
 
-    from hybrid_workbench.testing.conformance import _no_work
 
-    with _no_work(backend):
+    with no_work(backend):
         limit = backend.max_variables(backend.make_options(None))
         if limit is not None:
             big = QuantumCircuit(limit + 1)

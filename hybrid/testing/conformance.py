@@ -38,16 +38,21 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import dimod
 import numpy as np
-
-from hybrid_workbench.errors import OptionsError, ProblemTooLargeError, UnsupportedModelError
+from hybrid_workbench.errors import (
+    OptionsError,
+    ProblemTooLargeError,
+    UnsupportedModelError,
+)
 from hybrid_workbench.models import bqm_energy
 from hybrid_workbench.result import Result, Status
 from hybrid_workbench.testing.circuits import CIRCUIT_CHECKS
+from hybrid_workbench.testing.failures import ConformanceFailure
+from hybrid_workbench.testing.failures import fail as _fail
+from hybrid_workbench.testing.failures import no_work as _no_work
 from hybrid_workbench.testing.pauli import PAULI_CHECKS
 
 __all__ = ["CHECKS", "ConformanceFailure", "DEADLINE_SLACK_S", "applicable_checks",
@@ -60,14 +65,6 @@ ATOL = 1e-6
 DEADLINE_SLACK_S = 2.0
 DEADLINE_LIMIT_S = 1.0
 ODD_LABELS: list[Hashable] = [("a", 1), "b c", 7, ("nested", ("t", 2)), "z"]
-
-
-class ConformanceFailure(AssertionError):
-    """A backend broke the contract."""
-
-
-def _fail(backend: Any, message: str) -> None:
-    raise ConformanceFailure(f"{backend.name}: {message}")
 
 
 def _settings(backend: Any) -> dict[str, Any]:
@@ -127,23 +124,6 @@ def ladder() -> Iterator[tuple[str, dimod.BinaryQuadraticModel]]:
 
 
 # -- helpers ---------------------------------------------------------------------------
-@contextmanager
-def _no_work(backend: Any) -> Iterator[None]:
-    """Fail if the backend's ``_solve`` is entered inside the block."""
-    original = backend._solve
-
-    def forbidden(*args: Any, **kwargs: Any) -> Any:
-        raise ConformanceFailure(f"{backend.name}: started solving before rejecting the input")
-
-    backend._solve = forbidden
-    try:
-        yield
-    finally:
-        del backend._solve
-        if backend._solve is not original:  # pragma: no cover - instance attr shadowing
-            backend._solve = original
-
-
 def _check_bqm_result(backend: Any, bqm: dimod.BinaryQuadraticModel, result: Result,
                       what: str) -> None:
     if not isinstance(result, Result):

@@ -21,9 +21,10 @@ import json
 from typing import Any
 
 import numpy as np
-
 from hybrid_workbench.errors import ProblemTooLargeError, UnsupportedModelError
 from hybrid_workbench.result import Result
+from hybrid_workbench.testing.failures import fail as _fail
+from hybrid_workbench.testing.failures import no_work
 
 __all__ = ["random_hermitian_op", "ground_energy_dense", "PAULI_CHECKS"]
 
@@ -34,10 +35,6 @@ def _settings(backend: Any) -> dict[str, Any]:
     return {**defaults, **dict(getattr(backend, "conformance", {}) or {})}
 
 
-def _fail(backend: Any, message: str) -> None:
-    from hybrid_workbench.testing.conformance import ConformanceFailure
-
-    raise ConformanceFailure(f"{backend.name}: {message}")
 
 
 def random_hermitian_op(num_qubits: int, seed: int = 0, num_terms: int | None = None) -> Any:
@@ -103,9 +100,8 @@ def check_pauli_rejects(backend: Any) -> None:
     import dimod
     from qiskit.quantum_info import SparsePauliOp
 
-    from hybrid_workbench.testing.conformance import _no_work
 
-    with _no_work(backend):
+    with no_work(backend):
         for what, model in (("non-Hermitian operator", SparsePauliOp(["XZ", "ZI"], [1j, 1.0])),
                             ("BQM", dimod.BinaryQuadraticModel({0: 1.0}, {}, 0.0, "SPIN"))):
             if "bqm" in backend.model_kinds and what == "BQM":

@@ -23,12 +23,9 @@ FORBIDDEN_FROM_CORE = ("hybrid_workbench.backends", "hybrid_workbench.usecases")
 #: (file, line, imported module) of known core -> backends/usecases imports left to fix
 ALLOWED_CORE_IMPORTS: set[tuple[str, int, str]] = set()
 #: known cycles, each as the sorted tuple of its modules (to fix, then remove from here):
-#: testing/conformance.py:42-43 <->
-#: testing/circuits.py:35 and testing/pauli.py:38; usecases/portfolio/instance.py:243 <->
+#: usecases/portfolio/instance.py:243 <->
 #: usecases/portfolio/prices.py:30
 ALLOWED_CYCLES: set[tuple[str, ...]] = {
-    ("hybrid_workbench.testing.circuits", "hybrid_workbench.testing.conformance",
-     "hybrid_workbench.testing.pauli"),
     ("hybrid_workbench.usecases.portfolio.instance", "hybrid_workbench.usecases.portfolio.prices"),
 }
 
