@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
-from hybrid_workbench.usecase import read_json_file
+from hybrid_workbench.instancefiles import read_json_file
 
 __all__ = ["AGVInstance", "Vehicle", "load_instance", "Route"]
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
-from hybrid_workbench.usecase import read_json_file
+from hybrid_workbench.instancefiles import read_json_file
 
 __all__ = ["Molecule", "load_molecule", "library_names", "ELEMENTS", "MAPPINGS"]
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
-from hybrid_workbench.usecase import read_json_file
+from hybrid_workbench.instancefiles import read_json_file
 
 __all__ = ["FactoringInstance", "trial_division", "is_prime", "is_prime_power",
            "classical_order", "check_number", "check_shor", "load_instance", "MAX_N",

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from hybrid_workbench.usecase import read_json_file, read_text_file
+from hybrid_workbench.instancefiles import read_json_file, read_text_file
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
 
 __all__ = ["FraudInstance", "generate_instance", "load_instance", "from_arrays"]

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from hybrid_workbench.usecase import read_json_file, read_text_file
+from hybrid_workbench.instancefiles import read_json_file, read_text_file
 from hybrid_workbench.data import data_dir
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
 

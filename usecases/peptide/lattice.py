@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from hybrid_workbench.usecase import parse_json_text, read_text_file
+from hybrid_workbench.instancefiles import parse_json_text, read_text_file
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
 
 __all__ = ["LATTICES", "PeptideInstance", "FoldCheck", "parse_instance", "load_instance",

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from hybrid_workbench.usecase import read_json_file
+from hybrid_workbench.instancefiles import read_json_file
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
 
 __all__ = ["PortfolioInstance", "load_instance", "validate_model", "PSD_TOLERANCE"]

@@ -40,7 +40,7 @@ def read_prices(handle: TextIO | str | Path, source: str | None = None) -> Any:
 
     if isinstance(handle, (str, Path)):
         source = source or str(handle)
-        from hybrid_workbench.usecase import read_text_file
+        from hybrid_workbench.instancefiles import read_text_file
 
         text = read_text_file(handle)
     else:

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
-from hybrid_workbench.usecase import read_json_file
+from hybrid_workbench.instancefiles import read_json_file
 
 __all__ = ["RCSInstance", "PATTERN", "MAX_QUBITS", "coupler_layer", "gate_choices",
            "build_circuit", "count_gates", "load_instance", "FSIM_THETA", "FSIM_PHI"]
