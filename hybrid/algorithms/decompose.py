@@ -118,9 +118,11 @@ def partition(bqm: dimod.BinaryQuadraticModel, size: int, seed: int = 0) -> list
 def _flip_gains(bqm: dimod.BinaryQuadraticModel, state: dict[Any, int]) -> dict[Any, float]:
     """Energy change of flipping each variable alone (negative: the flip improves)."""
     spin = bqm.vartype is dimod.SPIN
+    state = {v: int(x) for v, x in state.items()}  # samples arrive as int8: no overflow here
     out = {}
     for v in bqm.variables:
-        field_ = bqm.get_linear(v) + sum(b * state[u] for u, b in bqm.iter_neighborhood(v))
+        field_ = float(bqm.get_linear(v)) + sum(float(b) * state[u]
+                                                for u, b in bqm.iter_neighborhood(v))
         x = state[v]
         out[v] = -2 * x * field_ if spin else (1 - 2 * x) * field_
     return out
