@@ -283,3 +283,23 @@ def test_generator_values(name: str, spec: str, word: str) -> None:
         get_usecase(name).open(spec)
     message = str(info.value)
     assert word in message and plain_sentence(message), message
+
+
+@pytest.mark.parametrize("name, filename, data", [
+    ("portfolio", "p.json", {"assets": ["A", "B"], "mu": [0.1, 0.2],
+                             "sigma": [[0.1, 0.0], [0.0]], "k": 1}),
+    ("portfolio", "p.json", {"assets": ["A", "B"], "mu": [0.1, 0.2],
+                             "sigma": [[0.1, 0.3], [0.3, 0.1]], "k": 1}),
+    ("chemistry", "m.json", {"atoms": [["H", [0, 0, 0]], ["H", [0, 0, 0.74]]],
+                             "basis": "sto-3g", "mapping": "qubit-magic"}),
+    ("rcs", "c.json", {"rows": 1, "cols": 1, "depth": 4}),
+    ("factoring", "n.json", {"N": 23}),
+])
+def test_file_content_mistakes_are_format_errors(tmp_path: Path, name: str, filename: str,
+                                                 data: dict[str, Any]) -> None:
+    """One class for one mistake: whatever is wrong inside a file is InstanceFormatError."""
+    path = tmp_path / filename
+    path.write_text(json.dumps(data))
+    with pytest.raises(InstanceFormatError) as info:
+        get_usecase(name).load(str(path))
+    assert str(path) in str(info.value) and plain_sentence(str(info.value)), str(info.value)

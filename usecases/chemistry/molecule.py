@@ -266,4 +266,9 @@ def load_molecule(source: str | Path) -> Molecule:
             raise InstanceError(f"molecule file not found: {source}; shipped molecules: "
                                 f"{', '.join(library_names())}")
     data = read_json_file(path)
-    return Molecule.from_dict(data, source=str(path), name=path.stem)
+    try:
+        return Molecule.from_dict(data, source=str(path), name=path.stem)
+    except InstanceFormatError:
+        raise
+    except InstanceError as exc:  # the file's content: one class for every content mistake
+        raise InstanceFormatError(str(exc)) from None

@@ -249,4 +249,11 @@ def load_instance(source: str | Path, **params: Any) -> PortfolioInstance:
 
         return instance_from_csv(path, **params)
     data = read_json_file(path)
-    return PortfolioInstance.from_dict(data, source=str(path), **params)
+    try:
+        return PortfolioInstance.from_dict(data, source=str(path), **params)
+    except InstanceFormatError:
+        raise
+    except InstanceError as exc:  # the file's content: one class for every content mistake
+        if params:
+            raise
+        raise InstanceFormatError(str(exc)) from None
