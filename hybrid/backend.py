@@ -36,7 +36,7 @@ import secrets
 import sys
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
@@ -261,8 +261,12 @@ class Backend(abc.ABC, Generic[O]):
 
     # -- solving ----------------------------------------------------------------------------
     def solve(self, model: Any, *, options: Mapping[str, Any] | BackendOptions | None = None,
-              seed: int | None = None, time_limit: float | None = None) -> Result:
+              seed: int | None = None, time_limit: float | None = None,
+              on_start: Callable[[Deadline], None] | None = None) -> Result:
         """Validate once, set up, solve within the deadline, time, and build the result.
+
+        ``on_start`` is called with the :class:`Deadline` the moment it starts (after every
+        check and the one-time set-up), e.g. so a batch watchdog times the same interval.
 
         Raises:
             BackendUnavailableError: a package or device is missing (the message says how
@@ -289,6 +293,8 @@ class Backend(abc.ABC, Generic[O]):
         setup_s = time.perf_counter() - setup_start
         deadline = Deadline.start(getattr(opts, "time_limit", None) if opts.has("time_limit")
                                   else None)
+        if on_start is not None:
+            on_start(deadline)
         solved = self._solve(model, opts, deadline, seed)
         result = self._result(model, solved, opts, seed, Timing(wall_s=0.0))
         # the record is built inside the measured interval (aggregating samples is work too)
