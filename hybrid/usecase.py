@@ -284,9 +284,10 @@ class UseCase(abc.ABC):
         for kind in kinds:
             if kind in backend.model_kinds:
                 return kind
+        narrowed = " with these formulation options" if kinds != self.model_kinds else ""
         raise UnsupportedModelError(
             f"backend {backend.name!r} accepts {', '.join(backend.model_kinds)} models; use case "
-            f"{self.name!r} produces {', '.join(kinds)}")
+            f"{self.name!r} produces {', '.join(kinds)}{narrowed}")
 
     def solve(self, instance: Any, backend: str | Any, *, seed: int | None = None,
               options: Mapping[str, Any] | Any | None = None, time_limit: float | None = None,
