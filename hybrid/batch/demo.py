@@ -23,7 +23,7 @@ Examples:
     >>> [j["usecase"] for j in plan.job["jobs"]], plan.job["repeats"] >= 3
     (['chemistry'], True)
     >>> plan.job["jobs"][0]["backends"], plan.job["jobs"][0]["options"]["vqe"]["time_limit"]
-    (['vqe'], 2.0)
+    (['vqe'], 1.0)
 """
 
 from __future__ import annotations
