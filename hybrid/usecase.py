@@ -25,7 +25,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -291,9 +291,12 @@ class UseCase(abc.ABC):
 
     def solve(self, instance: Any, backend: str | Any, *, seed: int | None = None,
               options: Mapping[str, Any] | Any | None = None, time_limit: float | None = None,
-              formulation_options: Mapping[str, Any] | FormulationOptions | None = None
-              ) -> Outcome:
+              formulation_options: Mapping[str, Any] | FormulationOptions | None = None,
+              on_start: Callable[[Any], None] | None = None) -> Outcome:
         """Run ``formulate -> solve -> interpret -> evaluate`` on one backend.
+
+        ``on_start`` goes to :meth:`Backend.solve <hybrid_workbench.backend.Backend.solve>`:
+        it is called with the deadline when the backend's measured interval starts.
 
         Everything that can be checked before solving (backend exists and is available,
         backend and formulation options, model kind, the use case's :meth:`check`) is
@@ -323,7 +326,7 @@ class UseCase(abc.ABC):
         formulation = self._formulate(instance, form)
         if formulation.options is None:
             formulation = dataclasses.replace(formulation, options=form)
-        result = be.solve(formulation.model, options=opts, seed=seed)
+        result = be.solve(formulation.model, options=opts, seed=seed, on_start=on_start)
         solution = self.interpret(instance, formulation, result)
         evaluation = self.evaluate(instance, solution)
         return Outcome(usecase=self.name, instance=self.instance_name(instance), result=result,

@@ -144,12 +144,14 @@ def solve_task(task: Task, on_start: Callable[[], None] | None = None) -> TaskRu
         options = dict(task.options)
         # an explicit backend time_limit option wins; the job's limit is then the hard one
         limit = None if "time_limit" in options else task.time_limit
-        if on_start is not None:
-            on_start()
+        # the watchdog's clock starts with the backend's deadline: after checks, the
+        # formulation and the one-time set-up, which the time limit does not cover
+        started = None if on_start is None else (lambda deadline: on_start())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             outcome = uc.solve(instance, task.backend, seed=task.seed, options=options,
-                               time_limit=limit, formulation_options=task.formulation)
+                               time_limit=limit, formulation_options=task.formulation,
+                               on_start=started)
         result = outcome.result
         row.update({k: v for k, v in result.to_row().items() if k in row})
         data = outcome.to_dict()
