@@ -232,6 +232,12 @@ def _expand_job(ck: _Checker, job: _Map, j: int, *, seed: int, repeats: int,
     for key, value in (("formulation", formulation), ("params", params)):
         if not isinstance(value, Mapping):
             ck.add(_line(job, key), "must be a mapping of name: value", f"{where}.{key}")
+    form = None  # the use case's typed formulation options, validated here once
+    if uc is not None and isinstance(formulation, Mapping):
+        try:
+            form = uc.make_formulation_options(_plain(formulation))
+        except WorkbenchError as exc:
+            ck.add(_line(job, "formulation"), str(exc), f"{where}.formulation")
     # backends and their options
     backends = job.get("backends")
     chosen: list[str] = []
@@ -262,10 +268,12 @@ def _expand_job(ck: _Checker, job: _Map, j: int, *, seed: int, repeats: int,
             ck.add(line, f"backend {be_name!r} is not available here: {avail}; "
                          f"install with: {be.install_hint()}", bf)
             continue
-        if uc is not None and not any(k in be.model_kinds for k in uc.model_kinds):
-            ck.add(line, f"backend {be_name!r} accepts {', '.join(be.model_kinds)} models; use case "
-                         f"{uc.name!r} produces {', '.join(uc.model_kinds)}", bf)
-            continue
+        if uc is not None:
+            try:  # the kind follows from the formulation options (e.g. longshort -> bqm)
+                uc.choose_model_kind(be, form)
+            except WorkbenchError as exc:
+                ck.add(line, str(exc), bf)
+                continue
         opts = options.get(be_name) or {}
         if not isinstance(opts, Mapping):
             ck.add(_line(options, be_name), "must be a mapping of option: value",

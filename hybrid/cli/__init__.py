@@ -188,7 +188,7 @@ def solve_cmd(
         check_seed(seed, "--seed")
     # Validated once, here, before anything is loaded; the typed options are carried forward.
     opts = be.make_options(parse_option_strings(option or []), time_limit)
-    form_opts = _formulation_options(uc, parse_option_strings(formulation or []))
+    form_opts = uc.make_formulation_options(parse_option_strings(formulation or []))
     inst = uc.open(instance, **parse_option_strings(param or []))
     outcome = uc.solve(inst, be, seed=seed, options=opts, formulation_options=form_opts)
     data = outcome.to_dict()
@@ -205,12 +205,6 @@ def solve_cmd(
         if not isinstance(value, (dict, list)):
             table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
     console.print(table)
-
-
-def _formulation_options(uc: Any, values: dict[str, Any]) -> Any:
-    """The use case's typed formulation options where it declares them, else the mapping."""
-    make = getattr(uc, "make_formulation_options", None)
-    return make(values) if make is not None else values
 
 
 @app.command("compare")

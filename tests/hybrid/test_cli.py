@@ -128,7 +128,8 @@ def test_version_and_backend_options(cli) -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     options = {o["name"]: o for o in data["options"]}
-    assert options["num_reads"]["type"] == "int" and options["num_reads"]["default"] == 4
+    assert options["num_restarts"]["type"] == "int"
+    assert options["num_restarts"]["default"] == 1_000_000
     assert options["num_reads"]["help"] and data["time_limit"] is True
 
 
