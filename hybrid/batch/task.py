@@ -44,6 +44,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hybrid_workbench.batch.store import CRASHED, empty_row
+from hybrid_workbench.errors import WorkbenchError
 
 __all__ = ["Task", "TaskRun", "run_task", "solve_task", "run_reference", "base_row",
            "reference_id"]
@@ -123,7 +124,9 @@ def _open(uc: Any, source: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
 def _failure(row: dict[str, Any], exc: BaseException, start: float) -> None:
     if isinstance(exc, MemoryError):  # the machine's state, not the task's: retried
         row.update(status=CRASHED, error=f"out of memory ({exc or 'no detail'})")
-    else:
+    elif isinstance(exc, WorkbenchError):  # refused or failed on purpose: its sentence
+        row.update(status="error", error=str(exc))
+    else:  # a bug: the type helps whoever reads the traceback kept in ``outcome``
         row.update(status="error", error=f"{type(exc).__name__}: {exc}")
     row.update(wall_s=time.perf_counter() - start,
                outcome=json.dumps({"traceback": traceback.format_exc(limit=8)}))
