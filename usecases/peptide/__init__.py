@@ -9,7 +9,10 @@ is its standard benchmark. Energy = -(number of non-bonded H-H contacts); lower 
   (:mod:`.qubo`), no auxiliary variables; backends that take a CQM (CP-SAT) get the same
   variables with the rules as exact linear constraints instead;
 * interpretation: the sites read from the best sample, checked (self-avoidance, chain
-  connectivity) and flagged infeasible rather than repaired;
+  connectivity); a sample that is not a fold is repaired into the nearest valid walk
+  (:mod:`.repair`; every read of the sample set is tried, the best fold kept) and the
+  solution says so (``repaired: true``, the raw sample's violations, the residues moved);
+  formulation option ``repair=false`` reports such samples infeasible instead;
 * baseline: exhaustive self-avoiding-walk enumeration with branch and bound
   (:mod:`.enumerate`), a certified optimum for short chains;
 * plot: :func:`hybrid_workbench.usecases.peptide.plot.plot_fold`.
@@ -45,7 +48,16 @@ from hybrid_workbench.usecases.peptide.lattice import (
     load_instance,
     parse_instance,
 )
-from hybrid_workbench.usecases.peptide.qubo import GridEncoding, build_grid_cqm, build_grid_qubo
+from hybrid_workbench.usecases.peptide.qubo import (
+    GridEncoding,
+    build_grid_cqm,
+    build_grid_qubo,
+    variable_label,
+)
+from hybrid_workbench.usecases.peptide.repair import repair_fold
+
+#: reads of a sample set repaired when the best one is not a fold (lowest energy first)
+MAX_REPAIRED_READS = 32
 
 __all__ = ["Peptide", "PeptideInstance", "PeptideOptions", "parse_instance"]
 
@@ -59,10 +71,13 @@ class PeptideOptions(FormulationOptions):
             ``bqm`` (the penalised QUBO; what ``formulate`` builds by default).
         penalty_scale: factor on the proven penalty weights, QUBO only (default 1; a
             value other than 1 asks for the QUBO).
+        repair: rebuild a sample that is not a fold into the nearest valid walk
+            (default True; the solution reports ``repaired``).
     """
 
     model_kind: Literal["cqm", "bqm"] | None = None
     penalty_scale: float = 1.0
+    repair: bool = True
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.penalty_scale) and self.penalty_scale > 0):
@@ -110,8 +125,30 @@ class Peptide(UseCase):
 
     def interpret(self, instance: PeptideInstance, formulation: Formulation[GridEncoding],
                   result: Result) -> dict[str, Any]:
+        """The fold of the best sample; if it is not a fold (and ``repair`` is on), the
+        best repaired fold over the reads, marked ``repaired`` with the raw violations."""
         decoded = formulation.decode(result.sample or {})
-        return self.fold_solution(instance, decoded["coords"], decoded["decode_problems"])
+        sol = self.fold_solution(instance, decoded["coords"], decoded["decode_problems"])
+        opts = formulation.options
+        if (sol["valid"] or result.sample is None
+                or not getattr(opts, "repair", True)):
+            return {**sol, "repaired": False}
+        enc = formulation.decoder
+        best: tuple[Any, ...] | None = None
+        reads = _reads(result, MAX_REPAIRED_READS)
+        for k, sample in zip(range(len(reads)), reads):   # (``enumerate`` is a submodule)
+            placed = [[p for p in sites if i in enc.fixed or
+                       sample.get(variable_label(i, p), 0) > 0]
+                      for i, sites in zip(range(len(enc.candidates)), enc.candidates)]
+            fold, report = repair_fold(instance, placed)
+            energy = check_fold(instance, fold).energy
+            if best is None or energy < best[0]:   # type: ignore[operator]
+                best = (energy, k, fold, report)
+        assert best is not None
+        _, k, fold, report = best
+        fixed = self.fold_solution(instance, [list(p) for p in fold])
+        return {**fixed, "repaired": True, "raw_violations": sol["violations"],
+                "repair": {**report, "read": k, "reads_tried": len(reads)}}
 
     @staticmethod
     def fold_solution(instance: PeptideInstance, coords: list[Any],
@@ -133,7 +170,10 @@ class Peptide(UseCase):
         check = check_fold(instance, coords)
         metrics: dict[str, Any] = {"contacts": len(check.contacts), "length": instance.length,
                                    "num_h": len(instance.hydrophobic),
-                                   "violations": list(check.violations)}
+                                   "violations": list(check.violations),
+                                   "repaired": bool(solution.get("repaired", False))}
+        if solution.get("repaired"):
+            metrics["raw_violations"] = len(solution.get("raw_violations", []))
         best = instance.meta.get("best_known")
         if best is not None:
             metrics["best_known"] = best
@@ -151,3 +191,14 @@ class Peptide(UseCase):
     def reference(self, instance: PeptideInstance) -> float | None:
         best = instance.meta.get("best_known")
         return float(best) if best is not None else None
+
+
+def _reads(result: Result, limit: int) -> list[Any]:
+    """The best sample, then the other reads by energy (at most ``limit``)."""
+    out: list[Any] = [result.sample]
+    if result.samples is not None and len(result.samples) > 1:
+        order = sorted(range(len(result.samples)),
+                       key=lambda r: float(result.samples.record.energy[r]))
+        for r in order[:limit]:
+            out.append(dict(zip(result.samples.variables, result.samples.record.sample[r])))
+    return out[:limit]
