@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["tts", "approximation_ratio", "reaches", "bootstrap_ci", "group_metrics", "RTOL",
+__all__ = ["deadline_table", "tts", "approximation_ratio", "reaches", "bootstrap_ci", "group_metrics", "RTOL",
            "gap_pct", "time_to_target", "instance_sense", "choose_reference", "summarise",
            "side_by_side"]
 
@@ -280,3 +280,45 @@ def side_by_side(rows: Iterable[Mapping[str, Any]], sense: str,
         r["reached"] = reaches(obj, r.get("feasible"), ref, sense)
         r["best"] = bool(r.get("feasible")) and obj is not None and float(obj) == best
     return rows, ref, source
+
+
+def deadline_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Whether each (instance, backend, limit) kept its time limit: the deadline contract.
+
+    A run keeps it when its solve time is within ``limit + max(0.5 s, 5 %)``
+    (:func:`hybrid_workbench.deadline.grace_s`). Runs killed by the batch watchdog count as
+    over; runs refused before work (size limits, a limit too short for the model) are
+    counted apart, since no time was spent.
+
+    Examples:
+        >>> rows = [{"instance": "g", "backend": "sb", "time_limit": 2.0, "wall_s": 2.3,
+        ...          "status": "best_found"},
+        ...         {"instance": "g", "backend": "sb", "time_limit": 2.0, "wall_s": 3.1,
+        ...          "status": "timeout"}]
+        >>> [(r["runs"], r["kept"], r["max_wall_s"]) for r in deadline_table(rows)]
+        [(2, 1, 3.1)]
+    """
+    from hybrid_workbench.deadline import grace_s
+
+    groups: dict[tuple[str, str, float], list[Mapping[str, Any]]] = {}
+    for r in rows:
+        if r.get("time_limit") is None:
+            continue
+        key = (str(r.get("instance_name") or r["instance"]), str(r["backend"]),
+               float(r["time_limit"]))
+        groups.setdefault(key, []).append(r)
+    out = []
+    for (instance, backend, limit), runs in sorted(groups.items()):
+        timed = [r for r in runs if r.get("status") not in ("error", "crashed")
+                 and r.get("wall_s") is not None]
+        walls = [float(r["wall_s"]) for r in timed]
+        bound = limit + grace_s(limit)
+        kept = sum(1 for r, w in zip(timed, walls) if r.get("status") != "timeout" and w <= bound)
+        out.append({"instance": instance, "backend": backend, "limit_s": limit,
+                    "bound_s": bound, "runs": len(timed), "kept": kept,
+                    "max_wall_s": max(walls) if walls else None,
+                    "median_wall_s": float(np.median(walls)) if walls else None,
+                    "refused": len(runs) - len(timed),
+                    "reason": next((str(r.get("error")) for r in runs
+                                    if r.get("status") == "error" and r.get("error")), "")})
+    return out

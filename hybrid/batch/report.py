@@ -154,6 +154,26 @@ def _plot(table: Any, usecase: str, path: Path) -> None:
     plt.close(fig)
 
 
+def _deadline_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The deadline contract as a markdown section (empty when no run had a limit)."""
+    from hybrid_workbench.batch.metrics import deadline_table
+
+    table = deadline_table(rows)
+    if not table:
+        return []
+    lines = ["", "## Time limits kept", "",
+             "| instance | backend | limit s | bound s | kept | max wall s | median wall s |"
+             " refused before work |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for r in table:
+        mx = "-" if r["max_wall_s"] is None else f"{r['max_wall_s']:.2f}"
+        med = "-" if r["median_wall_s"] is None else f"{r['median_wall_s']:.2f}"
+        refused = f"{r['refused']}: {r['reason'][:90]}" if r["refused"] else ""
+        lines.append(f"| {r['instance']} | {r['backend']} | {r['limit_s']:g} | {r['bound_s']:.2f} "
+                     f"| {r['kept']}/{r['runs']} | {mx} | {med} | {refused} |")
+    return lines
+
+
 def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *,
                  title: str = "Benchmark report", notes: Sequence[str] = (),
                  provenance: Mapping[str, Any] | None = None) -> dict[str, Path]:
@@ -178,6 +198,8 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *,
     md += [EXPLAIN, ""]
     md += [markdown_table(table) if len(table) else "_No results._", ""]
     md += [f"![{p}](./{p})" for p in plots]
+    deadlines = _deadline_lines(rows)
+    md += deadlines
     if provenance:
         md += ["", "## Provenance", ""] + [f"- **{k}**: {v}" for k, v in provenance.items()]
     paths["markdown"] = out / "report.md"
@@ -195,6 +217,8 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *,
     parts += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in body]
     parts.append("</table>")
     parts += [f"<h2>{esc(Path(p).stem)}</h2><img src='{esc(p)}' alt='{esc(p)}'>" for p in plots]
+    if deadlines:
+        parts.append("<h2>Time limits kept</h2><pre>" + esc("\n".join(deadlines[3:])) + "</pre>")
     if provenance:
         parts.append("<h2>Provenance</h2><ul>" + "".join(
             f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in provenance.items()) + "</ul>")
