@@ -182,21 +182,36 @@ def test_simulated_annealing_finds_the_optimum(seq, lattice) -> None:
     assert out.evaluation.objective == enumerate_folds(inst).energy
 
 
-def test_invalid_sample_is_flagged_not_repaired() -> None:
-    inst = parse_instance({"sequence": "HPPHH"})
-    form = PEP.formulate(inst)
+def _all_zero_result(form):
     import dimod
 
     from hybrid_workbench.result import Result, Timing
 
     zeros = {v: 0 for v in form.model.variables}
     ss = dimod.SampleSet.from_samples_bqm(zeros, form.model)
-    res = Result.from_sampleset(ss, backend="hand", backend_version="0", timing=Timing(wall_s=0.0),
-                                options={}, seed=0)
-    sol = PEP.interpret(inst, form, res)
+    return Result.from_sampleset(ss, backend="hand", backend_version="0",
+                                 timing=Timing(wall_s=0.0), options={}, seed=0)
+
+
+def test_invalid_sample_is_flagged_when_repair_is_off() -> None:
+    inst = parse_instance({"sequence": "HPPHH"})
+    form = PEP.formulate(inst, repair=False)
+    sol = PEP.interpret(inst, form, _all_zero_result(form))
     assert not sol["valid"] and sol["energy"] is None and sol["violations"]
+    assert sol["repaired"] is False
     ev = PEP.evaluate(inst, sol)
-    assert not ev.feasible and ev.objective is None
+    assert not ev.feasible and ev.objective is None and ev.metrics["repaired"] is False
+
+
+def test_invalid_sample_is_repaired_and_says_so() -> None:
+    inst = parse_instance({"sequence": "HPPHHPHH"})
+    form = PEP.formulate(inst)
+    sol = PEP.interpret(inst, form, _all_zero_result(form))
+    assert sol["repaired"] is True and sol["raw_violations"]
+    assert sol["repair"]["moved"] == list(range(2, 8))   # the sample placed none of them
+    ev = PEP.evaluate(inst, sol)
+    assert ev.feasible and ev.metrics["repaired"] is True and ev.metrics["raw_violations"] > 0
+    assert check_fold(inst, sol["coords"]).energy == ev.objective >= enumerate_folds(inst).energy
 
 
 def test_cli_solve_json(tmp_path, cli) -> None:
@@ -234,3 +249,46 @@ def test_cqm_for_cpsat_proves_a_ten_residue_optimum() -> None:
     assert out.formulation_info["model"].startswith("cqm")
     assert out.result.status == "optimal" and out.evaluation.feasible
     assert out.evaluation.objective == enumerate_folds(inst).energy == -4
+
+
+# -- repair of broken samples ---------------------------------------------------------------
+def _random_walk(rng: np.random.Generator, n: int) -> list[tuple[int, int]]:
+    """A self-avoiding walk from (0,0),(1,0) grown at random (restarts when trapped)."""
+    steps = unit_vectors(2)
+    while True:
+        walk = [(0, 0), (1, 0)]
+        while len(walk) < n:
+            free = [(walk[-1][0] + dx, walk[-1][1] + dy) for dx, dy in steps
+                    if (walk[-1][0] + dx, walk[-1][1] + dy) not in walk]
+            if not free:
+                break
+            walk.append(free[rng.integers(len(free))])
+        if len(walk) == n:
+            return walk
+
+
+@given(st.integers(4, 16), st.integers(0, 2**31 - 1))
+@settings(max_examples=40, deadline=None)
+def test_repair_keeps_a_valid_fold(n: int, seed: int) -> None:
+    from hybrid_workbench.usecases.peptide.repair import repair_fold
+
+    rng = np.random.default_rng(seed)
+    inst = parse_instance({"sequence": "".join(rng.choice(["H", "P"], n))})
+    walk = _random_walk(rng, n)
+    fold, report = repair_fold(inst, [[p] for p in walk])
+    assert fold == walk and report["moved"] == [] and not report["fallback"]
+
+
+@given(st.integers(3, 16), st.integers(0, 2**31 - 1))
+@settings(max_examples=40, deadline=None)
+def test_repair_always_returns_a_valid_fold(n: int, seed: int) -> None:
+    from hybrid_workbench.usecases.peptide.repair import repair_fold
+
+    rng = np.random.default_rng(seed)
+    inst = parse_instance({"sequence": "".join(rng.choice(["H", "P"], n))})
+    placed = [[(int(a), int(b)) for a, b in rng.integers(-3, 4, size=(rng.integers(0, 3), 2))]
+              for _ in range(n)]
+    fold, report = repair_fold(inst, placed)
+    assert check_fold(inst, [list(p) for p in fold]).valid
+    kept = [i for i in range(2, n) if i not in report["moved"]]
+    assert all(placed[i] == [fold[i]] for i in kept)   # unmoved residues are where placed
