@@ -7,6 +7,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
 from hybrid_workbench.usecases.maxcut import MaxCut, maxcut_bqm
@@ -119,3 +121,37 @@ def test_g1_dwave_sa_default_reaches_99_percent(gset_dir) -> None:
     out = MC.solve(inst, "dwave-sa", seed=0)
     assert out.evaluation.metrics["ratio_to_best_known"] >= 0.99
     assert out.evaluation.objective == pytest.approx(-out.result.energy)
+
+
+# -- the compiled reader agrees with the line-by-line one -----------------------------------
+@given(st.integers(2, 30), st.integers(0, 2**31 - 1), st.sampled_from(["int", "float"]))
+@settings(max_examples=30, deadline=None)
+def test_fast_rudy_reader_matches_the_line_reader(n: int, seed: int, weights: str) -> None:
+    from hybrid_workbench.usecases.maxcut import io as mio
+
+    rng = np.random.default_rng(seed)
+    pairs = [(a, b) for a in range(1, n + 1) for b in range(a + 1, n + 1) if rng.random() < 0.4]
+    w = rng.choice([-1, 1], len(pairs)) if weights == "int" else rng.normal(size=len(pairs))
+    text = f"{n} {len(pairs)}\n" + "".join(f"{a} {b} {x}\n" for (a, b), x in zip(pairs, w))
+    split = mio._split_header(text)
+    assert split is not None
+    fast = mio._parse_edges_fast(split[1], *split[0])
+    assert fast is not None                                # uniform files take the fast path
+    slow = mio._parse_rudy_slow(text, "g", "<text>")
+    for got, want in zip(fast, (slow.u, slow.v, slow.w)):
+        assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("line, message", [
+    ("2 3 x", "line 3: expected integers i j and a number w"),
+    ("1.0 3 1", "line 3: expected integers i j and a number w"),
+    ("2 2 1", "line 3: self-loop"),
+    ("2 4 1", "line 3: vertex out of range 1..3"),
+    ("2 3 1 1", "line 3: expected 'i j w'"),
+    ("2 3 inf", "line 3: weight is not finite"),
+])
+def test_malformed_rudy_line_is_named(line: str, message: str) -> None:
+    from hybrid_workbench.usecases.maxcut.io import parse_rudy
+
+    with pytest.raises(InstanceFormatError, match=message):
+        parse_rudy(f"3 2\n1 2 1\n{line}\n", source="f.txt")
