@@ -23,11 +23,7 @@ FORBIDDEN_FROM_CORE = ("hybrid_workbench.backends", "hybrid_workbench.usecases")
 #: (file, line, imported module) of known core -> backends/usecases imports left to fix
 ALLOWED_CORE_IMPORTS: set[tuple[str, int, str]] = set()
 #: known cycles, each as the sorted tuple of its modules (to fix, then remove from here):
-#: usecases/portfolio/instance.py:243 <->
-#: usecases/portfolio/prices.py:30
-ALLOWED_CYCLES: set[tuple[str, ...]] = {
-    ("hybrid_workbench.usecases.portfolio.instance", "hybrid_workbench.usecases.portfolio.prices"),
-}
+ALLOWED_CYCLES: set[tuple[str, ...]] = set()
 
 
 def _modules() -> dict[str, Path]:

@@ -14,7 +14,8 @@ from hybrid_workbench.errors import InstanceError, InstanceFormatError
 from hybrid_workbench.usecases.portfolio import Portfolio
 from hybrid_workbench.usecases.portfolio import formulations as F
 from hybrid_workbench.usecases.portfolio.baselines import enumerate_best, markowitz, scip_best
-from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance, load_instance
+from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance
+from hybrid_workbench.usecases.portfolio.loader import load_instance
 
 PF = Portfolio()
 EXAMPLE = {"assets": ["A", "B", "C"], "mu": [0.08, 0.10, 0.07],

@@ -39,7 +39,8 @@ from hybrid_workbench.errors import OptionsError, ProblemTooLargeError
 from hybrid_workbench.formulation import Formulation, FormulationOptions
 from hybrid_workbench.result import Result
 from hybrid_workbench.usecase import Evaluation, UseCase
-from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance, load_instance
+from hybrid_workbench.usecases.portfolio.instance import PortfolioInstance
+from hybrid_workbench.usecases.portfolio.loader import load_instance
 
 __all__ = ["Portfolio", "PortfolioInstance", "PortfolioOptions"]
 

@@ -6,7 +6,7 @@ named assets (both annualised), plus the cardinality ``k`` and the ``risk_aversi
 
     maximise  mu . w - lambda * w' Sigma w,   w = z / k,  z in {0,1}^n,  sum(z) = k
 
-Formats read by :func:`load_instance`:
+Formats read by :func:`~hybrid_workbench.usecases.portfolio.loader.load_instance`:
 
 * **JSON** (the shared definition)::
 
@@ -44,10 +44,9 @@ from typing import Any
 
 import numpy as np
 
-from hybrid_workbench.instancefiles import read_json_file
 from hybrid_workbench.errors import InstanceError, InstanceFormatError
 
-__all__ = ["PortfolioInstance", "load_instance", "validate_model", "PSD_TOLERANCE"]
+__all__ = ["PortfolioInstance", "validate_model", "PSD_TOLERANCE"]
 
 #: Most negative eigenvalue tolerated in ``sigma``, relative to its largest (round-off).
 PSD_TOLERANCE = 1e-10
@@ -236,24 +235,3 @@ def _numeric(value: Any, field_name: str, source: str, ndim: int) -> np.ndarray:
         raise InstanceFormatError(f"{source}: field '{field_name}' must be a "
                                   f"{'list' if ndim == 1 else 'list of lists'} of numbers")
     return arr
-
-
-def load_instance(source: str | Path, **params: Any) -> PortfolioInstance:
-    """Load a JSON instance or a CSV of prices (``params``: k, risk_aversion, estimator...)."""
-    path = Path(source)
-    if not path.exists():
-        raise InstanceError(f"{path}: no such file; give a JSON instance, a CSV of prices, or "
-                            "generate:size=20,seed=1")
-    if path.suffix.lower() in (".csv", ".txt"):
-        from hybrid_workbench.usecases.portfolio.prices import instance_from_csv
-
-        return instance_from_csv(path, **params)
-    data = read_json_file(path)
-    try:
-        return PortfolioInstance.from_dict(data, source=str(path), **params)
-    except InstanceFormatError:
-        raise
-    except InstanceError as exc:  # the file's content: one class for every content mistake
-        if params:
-            raise
-        raise InstanceFormatError(str(exc)) from None
