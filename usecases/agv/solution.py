@@ -107,6 +107,7 @@ def evaluate_solution(inst: AGVInstance, solution: Mapping[str, Any]) -> Evaluat
     }
     if "repair" in solution:
         metrics["repair"] = solution["repair"]
+        metrics["repaired"] = bool(solution["repair"].get("applied", False))
     if "method" in solution:
         metrics["method"] = solution["method"]
     feasible = complete and not conflicts
