@@ -35,7 +35,7 @@ from hybrid_workbench.registry import get_backend
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "bqp"
 BEST_KNOWN = {"bqp100.1": 7970, "bqp250.1": 45607, "bqp500.1": 116586, "bqp1000.1": 371438}
-BACKENDS = ("cpsat", "dwave-tabu", "sb", "gpu-sa")
+BACKENDS = ("cpsat", "gurobi", "dwave-tabu", "sb", "gpu-sa")
 
 
 def read_bqp(path: Path) -> list[dimod.BinaryQuadraticModel]:
@@ -73,12 +73,19 @@ def load(name: str) -> dimod.BinaryQuadraticModel:
 
 
 def run(name: str, backend: str, time_limit: float, seed: int) -> dict[str, Any]:
+    from hybrid_workbench.errors import WorkbenchError
+
     bqm = load(name)
-    result = get_backend(backend).solve(bqm, time_limit=time_limit, seed=seed)
+    try:
+        result = get_backend(backend).solve(bqm, time_limit=time_limit, seed=seed)
+    except WorkbenchError as exc:  # refused before work (e.g. a size-limited licence)
+        return {"instance": name, "n": bqm.num_variables, "best": BEST_KNOWN[name],
+                "backend": backend, "value": None, "gap": None, "wall": 0.0, "setup": 0.0,
+                "status": "refused", "note": str(exc).split(". Backends")[0][:90]}
     best = BEST_KNOWN[name]
     value = None if result.energy is None else -result.energy
     note = ""
-    if backend == "cpsat":
+    if backend in ("cpsat", "gurobi") and result.info.get("bound") is not None:
         note = f"bound {-result.info['bound']:.0f}"
         if "hint_energy" in result.info:
             note += f", hint {-result.info['hint_energy']:.0f}"

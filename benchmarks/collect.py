@@ -17,10 +17,13 @@ INDEX = ROOT / "docs" / "benchmarks.md"
 
 HEADER = """# Benchmarks
 
-Every figure here was produced by a script under `benchmarks/`, which regenerates its own
-section (`docs/benchmarks/<name>.md`) and then this page (`python benchmarks/collect.py`).
-Speed is always reported as medians over several seeds, with the peer it is compared
-against measured in the same run; the machine is named in each section.
+Figures come from two places, each named beside its table: job files run by the
+workbench itself (`hybrid batch` + `hybrid bench`, `hybrid compare`, `hybrid demo`; job
+files in `benchmarks/jobs/`), and, for the sections not yet moved to job files, scripts under
+`benchmarks/` that write their own section (`docs/benchmarks/<name>.md`). This page is
+assembled by `python benchmarks/collect.py`. Speed is reported as medians over several
+seeds, with the peer it is compared against measured in the same run; the machine and its
+load are named in each section.
 
 """
 

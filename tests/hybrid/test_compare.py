@@ -94,3 +94,18 @@ def test_compare_cli_json_and_plot(cli, tmp_path) -> None:
     data = json.loads(out.stdout)
     assert data["budgets"][0]["verdict"].startswith("at 0.2 s: ")
     assert plot.stat().st_size > 5000
+
+
+def test_verdict_names_refusals_and_best_seen_targets_are_relaxed() -> None:
+    from hybrid_workbench.compare import Ranking, Reference, Run, _target
+
+    rows = [Ranking("x", 3, 3, 99.0, 100.0, None, 1.0, 0.0, 0.33, None, 1.0, 0.0),
+            Ranking("d", 3, 0, None, None, None, None, None, 0.0, None, None, None,
+                    errors=["needs about 4.0 s of fixed work"], refused=True)]
+    assert verdict_line(1, rows) == ("at 1 s: x best (1.00 %), "
+                                     "d refused (needs about 4.0 s of fixed work)")
+    runs = [Run("x", 1.0, 0, objective=100.0, feasible=True)]
+    target, rule = _target(Reference(100.0, "best-seen", ""), runs, "max")
+    assert target == pytest.approx(99.5) and "99.5 %" in rule
+    target, rule = _target(Reference(100.0, "certified", ""), runs, "max")
+    assert target == 100.0 and "certified" in rule
