@@ -33,22 +33,21 @@ import importlib.metadata
 import importlib.util
 import math
 import secrets
-import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from hybrid_workbench._optional import install_hint, is_installed
+from hybrid_workbench.deadline import Deadline
+from hybrid_workbench.dimodlink import DimodSamplerMixin, on_import
 from hybrid_workbench.errors import (
     BackendUnavailableError,
     OptionsError,
     ProblemTooLargeError,
     UnsupportedModelError,
 )
-from hybrid_workbench.deadline import Deadline
 from hybrid_workbench.models import describe_model, model_kind
 from hybrid_workbench.options import BackendOptions
 from hybrid_workbench.result import Result, Solved, Timing
@@ -352,34 +351,7 @@ def backends_that_take(kind: str, n: int, exclude: str = "") -> list[str]:
     return out
 
 
-class _DimodSamplerMixin:
-    """The :class:`dimod.Sampler` interface, without importing dimod at class creation.
-
-    ``SamplerBackend`` is registered as a virtual subclass of ``dimod.Sampler`` as soon as
-    dimod is imported (see :func:`_register_with_dimod`), so ``isinstance(backend,
-    dimod.Sampler)`` holds and Ocean composites accept it, while ``import hybrid`` and
-    the CLI's validation path stay free of dimod's import cost.
-    """
-
-    def sample_ising(self, h: Any, J: Any, **parameters: Any) -> Any:
-        import dimod
-
-        return self.sample(dimod.BinaryQuadraticModel.from_ising(h, J), **parameters)
-
-    def sample_qubo(self, Q: Any, **parameters: Any) -> Any:
-        import dimod
-
-        return self.sample(dimod.BinaryQuadraticModel.from_qubo(Q), **parameters)
-
-    def remove_unknown_kwargs(self, **kwargs: Any) -> dict[str, Any]:
-        params = self.parameters  # type: ignore[attr-defined]
-        return {k: v for k, v in kwargs.items() if k in params}
-
-    def close(self) -> None:
-        """Nothing to release (dimod.Sampler interface)."""
-
-
-class SamplerBackend(Backend[O], _DimodSamplerMixin):
+class SamplerBackend(Backend[O], DimodSamplerMixin):
     """A BQM backend that is also a :class:`dimod.Sampler`.
 
     ``sample(bqm, **parameters)`` takes the backend's options plus ``seed`` and returns
@@ -405,33 +377,4 @@ class SamplerBackend(Backend[O], _DimodSamplerMixin):
         return result.samples
 
 
-def _register_with_dimod(dimod_module: ModuleType) -> None:
-    dimod_module.Sampler.register(SamplerBackend)
-
-
-class _RegisterOnImport(importlib.abc.MetaPathFinder):
-    """One-shot import hook: registers SamplerBackend with dimod when dimod is imported."""
-
-    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname != "dimod":
-            return None
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)
-        loader = getattr(spec, "loader", None)
-        if spec is None or loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        original = loader.exec_module
-
-        def exec_module(module: ModuleType) -> None:
-            original(module)
-            _register_with_dimod(module)
-
-        loader.exec_module = exec_module
-        return spec
-
-
-if "dimod" in sys.modules:
-    _register_with_dimod(sys.modules["dimod"])
-else:
-    sys.meta_path.insert(0, _RegisterOnImport())
+on_import("dimod", lambda dimod_module: dimod_module.Sampler.register(SamplerBackend))
