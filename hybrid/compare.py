@@ -77,6 +77,7 @@ class Run:
     trace: list[list[float]] = field(default_factory=list)  # [seconds, objective]
     error: str | None = None
     refused: bool = False  # refused before any work (too large for this budget, ...)
+    sigma: float | None = None  # standard error of a sampled objective (XEB from shots)
 
 
 @dataclass
@@ -197,10 +198,6 @@ def find_reference(uc: Any, instance: Any) -> Reference:
     return Reference(None, "none", "")
 
 
-def _reaches(objective: float | None, target: float | None, sense: str) -> bool:
-    return reaches(objective, True, target, sense)
-
-
 # -- running ---------------------------------------------------------------------------------
 def _objective_trace(out: Any, sense: str) -> list[list[float]]:
     """The energy trace in the use case's objective, where the final point shows the mapping."""
@@ -233,6 +230,8 @@ def _one_run(uc: Any, instance: Any, be: Any, budget: float, seed: int,
     run.feasible = bool(out.evaluation.feasible)
     run.wall_s, run.setup_s, run.status = r.timing.wall_s, r.timing.setup_s, r.status
     run.trace = _objective_trace(out, sense)
+    sigma = out.evaluation.metrics.get("objective_sigma")
+    run.sigma = None if sigma is None else float(sigma)
     return run
 
 
@@ -283,7 +282,8 @@ def _target(reference: Reference, runs: Iterable[Run], sense: str) -> tuple[floa
         return None, "no reference"
     # the best seen is reached by the run that set it, by construction: not a target
     reached = reference.kind != "best-seen" and any(
-        r.feasible and _reaches(r.objective, reference.value, sense) for r in runs)
+        r.feasible and reaches(r.objective, True, reference.value, sense, sigma=r.sigma)
+        for r in runs)
     if reached:
         return reference.value, f"the {reference.kind} reference"
     if sense == "max" and reference.value > 0 and reference.kind == "best-seen":
@@ -296,7 +296,8 @@ def _target(reference: Reference, runs: Iterable[Run], sense: str) -> tuple[floa
 
 
 def _time_to_target(run: Run, target: float | None, sense: str) -> float | None:
-    return time_to_target(run.trace, run.wall_s, run.objective, run.feasible, target, sense)
+    return time_to_target(run.trace, run.wall_s, run.objective, run.feasible, target, sense,
+                          sigma=run.sigma)
 
 
 def _median(values: Sequence[float]) -> float | None:
