@@ -178,17 +178,10 @@ def _why_not(uc: Any, instance: Any, be: Any) -> str | None:
 # -- the reference ---------------------------------------------------------------------------
 def find_reference(uc: Any, instance: Any) -> Reference:
     """The use case's own reference, else a certified one by enumeration of a small model."""
-    info = getattr(uc, "reference_info", None)
-    if info is not None:
-        ref = info(instance)
-        if ref is not None and ref.value is not None:
-            return ref
     value = uc.reference(instance)
     if value is not None:
-        source = getattr(instance, "best_known_source", None) or f"{uc.name}.reference()"
-        kind: Literal["certified", "published"] = ("published" if getattr(
-            instance, "best_known", None) is not None else "certified")
-        return Reference(float(value), kind, source)
+        kind, source = uc.reference_kind(instance)
+        return Reference(float(value), kind, source)  # type: ignore[arg-type]
     size = uc.size_hint(instance, "bqm") if "bqm" in uc.model_kinds else None
     if size is not None and size <= ENUMERATION_LIMIT:
         out = uc.solve(instance, "exact", seed=0)
@@ -238,8 +231,11 @@ def _one_run(uc: Any, instance: Any, be: Any, budget: float, seed: int,
 def compare(uc: Any, instance: Any, *, budgets: Sequence[float], seeds: int = 3,
             backends: Sequence[str] | None = None,
             options: Mapping[str, Mapping[str, Any]] | None = None,
-            progress: Callable[[str], None] | None = None) -> Comparison:
-    """Run the comparison (see the module docstring); ``progress`` is called after each run."""
+            progress: Callable[[str, int], None] | None = None) -> Comparison:
+    """Run the comparison (see the module docstring).
+
+    ``progress(what, total)`` is called after each run, with the number of runs planned.
+    """
     budgets = [float(b) for b in budgets]
     if not budgets or any(not math.isfinite(b) or b <= 0 for b in budgets):
         raise OptionsError(f"--budget must be finite positive seconds, got {budgets}")
@@ -255,13 +251,14 @@ def compare(uc: Any, instance: Any, *, budgets: Sequence[float], seeds: int = 3,
         be.make_options(options.get(be.name), budgets[0])
     reference = find_reference(uc, instance)
     runs = []
+    total = len(budgets) * seeds * len(chosen)
     for budget in budgets:
         for seed in range(seeds):
             for be in chosen:
                 runs.append(_one_run(uc, instance, be, budget, seed, options.get(be.name, {}),
                                      uc.sense))
                 if progress is not None:
-                    progress(f"{be.name} at {budget:g} s, seed {seed}")
+                    progress(f"{be.name} at {budget:g} s, seed {seed}", total)
     if reference.value is None:
         seen = [r.objective for r in runs if r.feasible and r.objective is not None]
         if seen:

@@ -271,6 +271,14 @@ class UseCase(abc.ABC):
         """Best-known or certified optimal objective, where known (for ratios)."""
         return None
 
+    def reference_kind(self, instance: Any) -> tuple[str, str]:
+        """What :meth:`reference` is: ``('certified' | 'published', source)``.
+
+        The default says certified (computed with a proof by the use case itself); a use
+        case whose reference comes from the literature overrides it and names the source.
+        """
+        return "certified", f"{self.name}: computed with a proof"
+
     def solution_to_json(self, solution: Any) -> Any:
         return to_jsonable(solution)
 

@@ -227,7 +227,6 @@ def compare_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Equal-budget comparison: every backend gets the same wall budget per run; names the winner."""
-    from hybrid_workbench.compare import compare
     from hybrid_workbench.options import parse_option_strings
     from hybrid_workbench.registry import get_usecase
 
@@ -290,17 +289,15 @@ def _run_compare(uc: Any, inst: Any, budgets: list[float], seeds: int,
                  quiet: bool) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from hybrid_workbench.compare import choose_backends, compare
+    from hybrid_workbench.compare import compare
 
-    chosen, _ = choose_backends(uc, inst, names)
-    total = len(chosen) * len(budgets) * seeds
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
-        task = bar.add_task("comparing", total=total)
+        task = bar.add_task("comparing (the reference first)", total=None)
 
-        def advance(what: str) -> None:
-            bar.update(task, advance=1, description=what)
+        def advance(what: str, total: int) -> None:
+            bar.update(task, advance=1, total=total, description=what)
 
         return compare(uc, inst, budgets=budgets, seeds=seeds, backends=names,
                        options=options, progress=advance)

@@ -109,3 +109,15 @@ def test_verdict_names_refusals_and_best_seen_targets_are_relaxed() -> None:
     assert target == pytest.approx(99.5) and "99.5 %" in rule
     target, rule = _target(Reference(100.0, "certified", ""), runs, "max")
     assert target == 100.0 and "certified" in rule
+
+
+def test_reference_kind_comes_from_the_use_case() -> None:
+    from hybrid_workbench.compare import find_reference
+
+    maxcut = hw.get_usecase("maxcut")
+    ref = find_reference(maxcut, maxcut.open("G1"))
+    assert (ref.value, ref.kind) == (11624.0, "published") and "G1" in ref.source
+    portfolio = hw.get_usecase("portfolio")
+    inst = portfolio.open("generate:size=8,k=3")
+    ref = find_reference(portfolio, inst)  # enumerated by the use case: certified
+    assert ref.kind == "certified" and ref.value == portfolio.reference(inst)

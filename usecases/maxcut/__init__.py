@@ -114,6 +114,10 @@ class MaxCut(UseCase):
     def reference(self, instance: MaxCutInstance) -> float | None:
         return instance.best_known
 
+    def reference_kind(self, instance: MaxCutInstance) -> tuple[str, str]:
+        return "published", (f"best-known cut of {instance.name} "
+                              "(hybrid_workbench/datasets/gset/best_known.csv, with its source)")
+
     def baseline(self, instance: MaxCutInstance, time_limit: float = 10.0,
                  seed: int = 0) -> dict[str, Any]:
         """Certified optimum where CP-SAT proves it in ``time_limit``; best of CP-SAT and

@@ -192,6 +192,9 @@ class Peptide(UseCase):
         best = instance.meta.get("best_known")
         return float(best) if best is not None else None
 
+    def reference_kind(self, instance: PeptideInstance) -> tuple[str, str]:
+        return "published", f"best-known energy of {instance.source or 'this sequence'}"
+
 
 def _reads(result: Result, limit: int) -> list[Any]:
     """The best sample, then the other reads by energy (at most ``limit``)."""
