@@ -1,0 +1,1 @@
+"""Charging-station placement on an AGV floor: maximum independent set on unit-disk graphs."""
