@@ -195,3 +195,17 @@ def test_cli_factoring_both_methods(cli, tmp_path) -> None:
         assert data["feasible"] is True and data["objective"] == 0
         assert sorted((data["solution"]["p"], data["solution"]["q"])) == [3, 7]
         assert data["solution"]["method"] == method
+
+
+def test_model_is_the_same_in_every_process() -> None:
+    """String sets iterate in hash order, which changes per process: the model must not."""
+    import subprocess
+    import sys
+
+    code = ("from hybrid_workbench.usecases.factoring.qubo import factoring_bqm\n"
+            "b = factoring_bqm(143).bqm\n"
+            "print(list(b.variables), list(b.linear.items()), list(b.quadratic.items()), b.offset)")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**__import__("os").environ, "PYTHONHASHSEED": str(h)}).stdout
+            for h in (1, 2, 3)}
+    assert len(outs) == 1

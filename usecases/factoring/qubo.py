@@ -7,17 +7,22 @@ factorisation ``N = p q`` with ``p <= q`` is representable, while ``p = 1`` cann
 ``q = N`` (``2**Q - 1 < N``). The cost ``(N - p q)**2`` is zero exactly at factorisations.
 
 Expanded, the cost has terms up to degree four (``x_i x_k y_j y_l``; ``x**2 = x`` reduces the
-rest). :func:`dimod.make_quadratic` reduces it to a BQM by introducing one auxiliary
-binary ``z = x_i y_j`` (labelled ``'p{i}*q{j}'``) per product pair it needs, each enforced
+rest). It is reduced to a BQM as :func:`dimod.make_quadratic` does, by introducing one
+auxiliary binary ``z = u v`` (labelled ``'u*v'``, e.g. ``'p1*p2'``) per product pair it
+needs, the most frequent pair first, each enforced
 by a penalty of weight ``strength`` (Rosenberg's reduction ``x y - 2 z (x + y) + 3 z``, at
 least 1 whenever ``z != x y``). The default strength is the sum of the absolute values of
 the polynomial's non-constant coefficients: a wrong auxiliary then always costs more than
 it can save, so for every ``p, q`` the BQM's minimum over auxiliaries equals the cost (the
 tests check this by enumeration) and its ground states are the factorisations, energy 0.
 Twice the largest coefficient is *not* enough from N = 35 on (enumeration finds cheaper
-wrong auxiliaries). The polynomial product is written by
-hand (a few lines over ``frozenset`` monomials): dimod's ``BinaryPolynomial`` has no
-multiplication.
+wrong auxiliaries). Two parts are written by hand (a few lines over ``frozenset``
+monomials): the polynomial product, since dimod's ``BinaryPolynomial`` has no
+multiplication, and the reduction loop, since ``dimod.make_quadratic`` breaks ties
+between equally frequent pairs in the iteration order of string sets, which changes
+from process to process (``PYTHONHASHSEED``): the same seed then gave a different model
+and a different answer in every run. Here ties go to the smallest pair in sorted order
+and the variables come in one fixed order.
 
 Examples:
     >>> f = factoring_bqm(15)
@@ -114,6 +119,46 @@ class FactoringBQM:
                 "terms_by_degree": dict(self.num_terms_by_degree)}
 
 
+def _make_quadratic(poly: dimod.BinaryPolynomial, strength: float) -> dimod.BinaryQuadraticModel:
+    """Rosenberg reduction, deterministic: the most frequent pair first, ties by label."""
+    terms: dict[tuple[str, ...], float] = {tuple(sorted(t)): float(c) for t, c in poly.items()}
+    penalties: list[tuple[str, str, str]] = []
+    while True:
+        counts: dict[tuple[str, str], int] = {}
+        for term in terms:
+            if len(term) > 2:
+                for i, u in enumerate(term):
+                    for v in term[i + 1:]:
+                        counts[(u, v)] = counts.get((u, v), 0) + 1
+        if not counts:
+            break
+        u, v = min(counts, key=lambda pair: (-counts[pair], pair))
+        z = f"{u}*{v}"
+        penalties.append((u, v, z))
+        reduced: dict[tuple[str, ...], float] = {}
+        for term, c in terms.items():
+            if len(term) > 2 and u in term and v in term:
+                term = tuple(sorted([w for w in term if w not in (u, v)] + [z]))
+            reduced[term] = reduced.get(term, 0.0) + c
+        terms = reduced
+    bqm = dimod.BinaryQuadraticModel(dimod.BINARY)
+    labels = sorted({w for term in terms for w in term} | {z for *_, z in penalties})
+    bqm.add_variables_from((w, 0.0) for w in labels)
+    for term, c in sorted(terms.items()):
+        if len(term) == 0:
+            bqm.offset += c
+        elif len(term) == 1:
+            bqm.add_linear(term[0], c)
+        else:
+            bqm.add_quadratic(term[0], term[1], c)
+    for u, v, z in penalties:  # strength * (u v - 2 u z - 2 v z + 3 z)
+        bqm.add_quadratic(u, v, strength)
+        bqm.add_quadratic(u, z, -2 * strength)
+        bqm.add_quadratic(v, z, -2 * strength)
+        bqm.add_linear(z, 3 * strength)
+    return bqm
+
+
 def factoring_bqm(n: int, strength: float | None = None) -> FactoringBQM:
     """Build the reduced BQM for ``N = n`` (``strength``: Rosenberg penalty weight)."""
     poly = factoring_polynomial(n)
@@ -124,7 +169,7 @@ def factoring_bqm(n: int, strength: float | None = None) -> FactoringBQM:
         strength = float(sum(abs(c) for t, c in poly.items() if t))
     if strength <= 0:
         raise ValueError(f"penalty strength must be positive, got {strength}")
-    bqm = dimod.make_quadratic(poly, float(strength), dimod.BINARY)
+    bqm = _make_quadratic(poly, float(strength))
     p_bits, q_bits = register_sizes(n)
     return FactoringBQM(n=n, bqm=bqm, p_bits=p_bits, q_bits=q_bits, strength=float(strength),
                         num_terms_by_degree=dict(sorted(degrees.items())))
