@@ -43,9 +43,21 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["deadline_table", "tts", "approximation_ratio", "reaches", "bootstrap_ci", "group_metrics", "RTOL",
-           "gap_pct", "time_to_target", "instance_sense", "choose_reference", "summarise",
-           "side_by_side"]
+__all__ = [
+    "RTOL",
+    "approximation_ratio",
+    "bootstrap_ci",
+    "choose_reference",
+    "deadline_table",
+    "gap_pct",
+    "group_metrics",
+    "instance_sense",
+    "reaches",
+    "side_by_side",
+    "summarise",
+    "time_to_target",
+    "tts",
+]
 
 #: Relative tolerance for "reached the reference".
 RTOL = 1e-6
@@ -179,7 +191,7 @@ def group_metrics(rows: Sequence[dict[str, Any]], reference: float | None, sense
     ratios = [approximation_ratio(o, reference, sense) for o in objs]
     ratios = [x for x in ratios if x is not None]
     best = (max(objs) if sense == "max" else min(objs)) if objs else None
-    ci = dict(confidence=confidence, n_resamples=n_resamples)
+    ci = {"confidence": confidence, "n_resamples": n_resamples}
     out: dict[str, Any] = {
         "runs": n,
         "errors": sum(1 for r in rows if r.get("status") == "error"),
@@ -241,10 +253,16 @@ def choose_reference(rows: Sequence[Mapping[str, Any]], sense: str) -> tuple[flo
 
 def summarise(rows: Iterable[Mapping[str, Any]], *, confidence: float = 0.95,
               n_resamples: int = 1000) -> Any:
-    """One :class:`pandas.DataFrame` row per (use case, instance, backend) with its metrics."""
+    """One :class:`pandas.DataFrame` row per (use case, instance, backend variant) with its
+    metrics; a backend run with several option values or time limits gets one row per
+    variant, named by :func:`~hybrid_workbench.batch.breakdown.variant_labels`."""
     import pandas as pd
 
+    from hybrid_workbench.batch.breakdown import variant_labels
+
     rows = [dict(r) for r in rows]
+    for r, label in zip(rows, variant_labels(rows)):
+        r["_variant"] = label
     by_instance: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:
         by_instance.setdefault((r["usecase"], r["instance"]), []).append(r)
@@ -252,11 +270,12 @@ def summarise(rows: Iterable[Mapping[str, Any]], *, confidence: float = 0.95,
     for (usecase, instance), group in sorted(by_instance.items()):
         sense = instance_sense(group, usecase)
         reference, source = choose_reference(group, sense)
-        for backend in sorted({r["backend"] for r in group}):
-            runs = [r for r in group if r["backend"] == backend]
+        for variant in sorted({r["_variant"] for r in group}):
+            runs = [r for r in group if r["_variant"] == variant]
             m = group_metrics(runs, reference, sense, confidence=confidence,
                               n_resamples=n_resamples)
-            out.append({"usecase": usecase, "instance": instance, "backend": backend,
+            out.append({"usecase": usecase, "instance": instance, "backend": variant,
+                        "backend_name": runs[0]["backend"],
                         "sense": sense, **m, "failed": m["errors"] + m["timeouts"],
                         "reference": reference, "reference_source": source})
     return pd.DataFrame(out)

@@ -3,7 +3,9 @@
 The figures come from :func:`hybrid_workbench.batch.metrics.summarise` (re-exported here),
 the one place where references are chosen and metrics computed. :func:`write_report` writes
 ``report.md``, ``report.html`` and one PNG per use case (approximation ratio, success
-probability, TTS99 and quality against time, per backend, with bootstrap intervals).
+probability, TTS99 and quality against time, per backend variant, with bootstrap
+intervals), then the share of runs within 1 %, 0.5 % and 0 % of the reference and each use
+case's own metrics per variant (:mod:`hybrid_workbench.batch.breakdown`).
 
 Examples:
     >>> rows = [{"usecase": "maxcut", "instance": "g", "backend": b, "repeat": r,
@@ -25,7 +27,7 @@ from typing import Any
 
 from hybrid_workbench.batch.metrics import summarise
 
-__all__ = ["summarise", "markdown_table", "write_report"]
+__all__ = ["markdown_table", "summarise", "write_report"]
 
 _SHOWN = (("usecase", "use case"), ("instance", "instance"), ("backend", "backend"),
           ("runs", "runs"), ("best_objective", "best"), ("mean_objective", "mean objective"),
@@ -162,8 +164,8 @@ def _deadline_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     if not table:
         return []
     lines = ["", "## Time limits kept", "",
-             "| instance | backend | limit s | bound s | kept | max wall s | median wall s |"
-             " refused before work |",
+             ("| instance | backend | limit s | bound s | kept | max wall s | median wall s |"
+             " refused before work |"),
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in table:
         mx = "-" if r["max_wall_s"] is None else f"{r['max_wall_s']:.2f}"
@@ -171,6 +173,45 @@ def _deadline_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
         refused = f"{r['refused']}: {r['reason'][:90]}" if r["refused"] else ""
         lines.append(f"| {r['instance']} | {r['backend']} | {r['limit_s']:g} | {r['bound_s']:.2f} "
                      f"| {r['kept']}/{r['runs']} | {mx} | {med} | {refused} |")
+    return lines
+
+
+def _metric_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The use cases' own numbers per variant (means over runs), one table per use case."""
+    from hybrid_workbench.batch.breakdown import usecase_metrics
+
+    lines: list[str] = []
+    for usecase, (cols, recs) in usecase_metrics(rows).items():
+        lines += ["", f"## Use-case metrics: {usecase}", "",
+                  "Means over runs (shares for yes/no metrics); `info.*` from the backend.", "",
+                  "| instance | variant | runs | " + " | ".join(cols) + " |",
+                  "| --- | --- | ---: |" + " ---: |" * len(cols)]
+        lines += [f"| {r['instance']} | {r['variant']} | {r['runs']} | "
+                  + " | ".join(_fmt(r.get(c)) for c in cols) + " |" for r in recs]
+    return lines
+
+
+def _target_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Share of runs within 1 %, 0.5 % and 0 % of the reference, TTS99 and time to get there."""
+    from hybrid_workbench.batch.breakdown import TARGETS, target_table
+
+    table = target_table(rows)
+    if not table:
+        return []
+    head = " | ".join(f"P({100 * f:g} %) | TTS99 {100 * f:g} % (s) | median t {100 * f:g} % (s)"
+                      for f in TARGETS)
+    lines = ["", "## Reaching the reference", "",
+             ("P(f): share of runs with an objective within f of the reference (feasible); "
+             "TTS99 as above at that level; median t: median time at which the runs that got "
+             "there first did (from the backend's best-so-far trace, else the run's wall time)."),
+             "", f"| instance | variant | runs | reference | {head} |",
+             "| --- | --- | ---: | ---: |" + " ---: |" * (3 * len(TARGETS))]
+    for r in table:
+        cells = []
+        for lv in r["levels"]:
+            cells += [_fmt(lv["p"]), _fmt(lv["tts99_s"]), _fmt(lv["median_time_s"])]
+        lines.append(f"| {r['instance']} | {r['variant']} | {r['runs']} | {_fmt(r['reference'])} | "
+                     + " | ".join(cells) + " |")
     return lines
 
 
@@ -198,6 +239,8 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *,
     md += [EXPLAIN, ""]
     md += [markdown_table(table) if len(table) else "_No results._", ""]
     md += [f"![{p}](./{p})" for p in plots]
+    extra = _target_lines(rows) + _metric_lines(rows)
+    md += extra
     deadlines = _deadline_lines(rows)
     md += deadlines
     if provenance:
@@ -207,9 +250,9 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *,
     header, body = _cells(table) if len(table) else ([], [])
     esc = html.escape
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}</title>",
-             "<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse;"
+             ("<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse;"
              "font-size:0.85em} td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
-             " th{background:#eee} img{max-width:100%}</style></head><body>",
+             " th{background:#eee} img{max-width:100%}</style></head><body>"),
              f"<h1>{esc(title)}</h1>"]
     parts += [f"<p>{esc(n)}</p>" for n in notes]
     parts.append(f"<p>{esc(EXPLAIN)}</p>")
@@ -217,6 +260,8 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *,
     parts += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in body]
     parts.append("</table>")
     parts += [f"<h2>{esc(Path(p).stem)}</h2><img src='{esc(p)}' alt='{esc(p)}'>" for p in plots]
+    if extra:
+        parts.append("<pre>" + esc("\n".join(extra)) + "</pre>")
     if deadlines:
         parts.append("<h2>Time limits kept</h2><pre>" + esc("\n".join(deadlines[3:])) + "</pre>")
     if provenance:

@@ -258,3 +258,51 @@ def test_bad_store_folder_and_workers_are_usage_errors(tmp_path) -> None:
         assert out.exit_code == 2, out.output
         assert words in " ".join(out.output.split())
     assert not (tmp_path / "job.sqlite").exists()
+
+
+def test_variants_of_one_backend_are_scored_apart() -> None:
+    """Depths 1 and 2 of one backend, and two time limits of another, are separate rows;
+    the ratios are counted by hand against the one reference (the best seen, 10)."""
+    rows = [{"usecase": "maxcut", "instance": "g", "backend": "qaoa", "repeat": r,
+             "options": f'{{"p": {p}, "shots": 64}}', "time_limit": None, "objective": o,
+             "feasible": True, "wall_s": 1.0, "status": "best_found", "sense": "max",
+             "reference": None}
+            for p, objs in ((1, (8.0, 6.0)), (2, (10.0, 10.0))) for r, o in enumerate(objs)]
+    rows += [{"usecase": "maxcut", "instance": "g", "backend": "sb", "repeat": 0, "options": "{}",
+              "time_limit": t, "objective": 9.0, "feasible": True, "wall_s": t,
+              "status": "best_found", "sense": "max", "reference": None} for t in (1.0, 10.0)]
+    table = summarise(rows, n_resamples=50).set_index("backend")
+    assert sorted(table.index) == ["qaoa p=1", "qaoa p=2", "sb 10s", "sb 1s"]
+    assert table.loc["qaoa p=1", "approx_ratio"] == pytest.approx(0.7)
+    assert table.loc["qaoa p=2", "success_probability"] == 1.0
+    assert table.loc["sb 1s", "approx_ratio"] == pytest.approx(0.9)
+    assert set(table["backend_name"]) == {"qaoa", "sb"}
+
+
+def test_target_levels_and_use_case_metrics_by_hand(tmp_path) -> None:
+    """Shares within 1 %, 0.5 % and 0 % of a stated reference, times from a trace, and the
+    use case's metric means, against values counted by hand."""
+    import json
+
+    from hybrid_workbench.batch.breakdown import target_table, usecase_metrics
+
+    def row(obj: float, trace: list, makespan: float) -> dict:
+        return {"usecase": "agv", "instance": "f", "backend": "b", "options": "{}",
+                "time_limit": 5.0, "objective": obj, "energy": obj, "feasible": True,
+                "wall_s": 4.0, "status": "best_found", "sense": "min", "reference": 100.0,
+                "result": json.dumps({"info": {"trace": trace}}),
+                "outcome": json.dumps({"metrics": {"makespan": makespan, "repaired": False}})}
+
+    rows = [row(100.0, [[0.5, 120.0], [2.0, 100.0]], 10.0), row(100.8, [], 12.0),
+            row(103.0, [[1.0, 103.0]], 14.0)]
+    (t,) = target_table(rows)
+    got = {lv["target"]: (lv["p"], lv["median_time_s"]) for lv in t["levels"]}
+    # 99 %: objective <= 101 (runs 1 and 2: 2.0 s from the trace, 4.0 s wall) ; 100 %: run 1
+    assert got[0.99] == (pytest.approx(2 / 3), 3.0)
+    assert got[0.995] == (pytest.approx(1 / 3), 2.0)
+    assert got[1.0] == (pytest.approx(1 / 3), 2.0)
+    cols, recs = usecase_metrics(rows)["agv"]
+    assert cols == ["makespan", "repaired"]
+    assert recs[0]["makespan"] == pytest.approx(12.0) and recs[0]["repaired"] == 0.0
+    md = write_report(rows, tmp_path)["markdown"].read_text()
+    assert "## Reaching the reference" in md and "## Use-case metrics: agv" in md
