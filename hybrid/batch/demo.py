@@ -1,9 +1,11 @@
 """``hybrid demo``: per use case one instance sized where the methods differ, at equal budgets.
 
 The suite comes from the shipped ``demo.yaml``: per use case its instances (a shipped name,
-a file under the package's ``datasets`` folder, or generator parameters), the stated
-reference (kind and source), the budgets (seconds of solve time per run, the same for
-every backend) and the number of seeds. :func:`plan_demo` turns it into a job for the batch
+a file under the package's ``datasets`` folder, or generator parameters), the budgets
+(seconds of solve time per run, the same for every backend) and the number of seeds. What
+the reference is (certified, published, with its source) is the use case's own word
+(:meth:`~hybrid_workbench.usecase.UseCase.reference_kind`, as ``hybrid compare`` uses
+it); a ``reference:`` entry in an older copy of ``demo.yaml`` is still read, and ignored. :func:`plan_demo` turns it into a job for the batch
 runner (a dict for :func:`~hybrid_workbench.batch.jobfile.job_from_dict`, also written as
 ``demo-job.yaml`` so that ``hybrid batch`` reruns it) and a :class:`DemoPlan` that the
 report (:mod:`hybrid_workbench.batch.demoreport`) needs besides the stored rows.
@@ -244,15 +246,14 @@ def plan_demo(*, quick: bool = False, repeats: int | None = None,
         if not backends:
             notes.append(f"use case {name} skipped: no backend can keep a time budget on it")
             continue
-        ref = settings.get("reference") or {}
+        kind, source = _reference_kind(uc, first)
         gap = settings.get("gap") or {}
         plan = UseCasePlan(
             usecase=name, instances=[(e, _key(e, seed), about) for e, about in entries],
             budgets=[float(b) for b in (budgets or settings.get("budgets")
                                         or spec.get("budgets") or [1])],
             backends=backends, excluded=excluded,
-            reference_kind=str(ref.get("kind", "best-seen")),
-            reference_source=str(ref.get("source", "")),
+            reference_kind=kind, reference_source=source,
             tolerance=float(settings.get("tolerance", 0.0)),
             gap_scale=float(gap.get("scale", 1.0)), gap_unit=str(gap.get("unit", "%")))
         plans[name] = plan
@@ -267,6 +268,23 @@ def plan_demo(*, quick: bool = False, repeats: int | None = None,
            "repeats": seeds, "jobs": jobs}
     return DemoPlan(job=job, usecases=plans, notes=notes,
                     families=dict(spec.get("families") or {}), quick=quick, seeds=seeds)
+
+
+def _reference_kind(uc: Any, instance: Any) -> tuple[str, str]:
+    """What the use case says its reference is (:meth:`UseCase.reference_kind`); the report
+    uses it only where the use case knows a reference value for the instance.
+
+    Examples:
+        >>> from hybrid_workbench.registry import get_usecase
+        >>> uc = get_usecase("maxcut")
+        >>> _reference_kind(uc, uc.load("G1"))[0]
+        'published'
+    """
+    try:
+        kind, source = uc.reference_kind(instance)
+    except Exception:  # noqa: BLE001 - a third-party use case's bug must not stop the demo
+        return "best-seen", ""
+    return str(kind), str(source)
 
 
 def build_demo_job(*, quick: bool = False, repeats: int | None = None,

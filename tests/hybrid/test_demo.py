@@ -98,3 +98,25 @@ def test_a_small_demo_names_a_winner_per_budget_in_a_self_contained_report(tmp_p
     assert refs and all(r.startswith("data:image/png;base64,") for r in refs)
     assert "<link" not in page and "@import" not in page and "url(" not in page
     assert paths["plot:maxcut"].stat().st_size > 5000
+
+
+def test_the_reference_kind_is_the_use_cases_own_and_old_spec_entries_are_ignored() -> None:
+    """The plan states what each use case says its reference is (published for a G-set
+    graph, certified by default for the others), and an older demo.yaml that still lists
+    its own ``reference:`` entry plans the same, the use case's word winning."""
+    from hybrid_workbench.batch.demo import load_demo_spec
+    from hybrid_workbench.registry import get_usecase
+
+    assert all("reference" not in u for u in load_demo_spec()["usecases"].values())
+    spec = {**TINY, "usecases": {
+        "maxcut": {"instances": [{"entry": "G1", "about": "G-set G1"}],
+                   "reference": {"kind": "certified", "source": "an old copy's claim"},
+                   "backends": ["cpsat"]},
+        "portfolio": {"instances": [{"entry": "datasets/portfolio/hangseng31.json"}],
+                      "backends": ["cpsat"]}}}
+    plan = plan_demo(spec=spec)
+    maxcut = get_usecase("maxcut")
+    assert (plan.usecases["maxcut"].reference_kind,
+            plan.usecases["maxcut"].reference_source) == maxcut.reference_kind(maxcut.load("G1"))
+    assert plan.usecases["maxcut"].reference_kind == "published"
+    assert plan.usecases["portfolio"].reference_kind == "certified"
