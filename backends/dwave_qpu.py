@@ -8,7 +8,10 @@ minor-embedding found by minorminer and cached per model structure
 (``EmbeddedStructure.embed_bqm``, ``unembed_sampleset``), called one by one rather than
 through ``FixedEmbeddingComposite`` because the chain-break statistics are taken on the
 raw reads (after ``discard`` the broken reads are gone) and the composite's
-``return_embedding`` fails with ``MinimizeEnergy``.
+``return_embedding`` fails with ``MinimizeEnergy``. The statistics (``info
+['chain_break_fraction']``: mean and max fraction of broken chains per read, share of
+reads with a broken chain) are over all reads; no per-row field is kept, since rows that
+unembed to the same sample are merged in the result.
 
 Credentials are never read from options: a token is looked for in ``DWAVE_API_TOKEN`` or
 the saved dwave config (dwave-cloud-client's loader, no network), only to decide whether
@@ -289,8 +292,8 @@ class DWaveQPUBackend(SamplerBackend[QPUOptions]):
         broken = broken_chains(raw.record.sample, chains)
         method = {"majority_vote": majority_vote, "discard": discard,
                   "minimize_energy": MinimizeEnergy(model, embedding)}[options.chain_break_method]
-        ss = unembed_sampleset(raw, embedding, source_bqm=model, chain_break_method=method,
-                               chain_break_fraction=True)
+        # per-row fractions are not kept: rows merge when the result aggregates samples
+        ss = unembed_sampleset(raw, embedding, source_bqm=model, chain_break_method=method)
 
         timing_us = dict(raw.info.get("timing", {}))
         info: dict[str, Any] = {
