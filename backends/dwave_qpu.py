@@ -193,7 +193,7 @@ class DWaveQPUBackend(SamplerBackend[QPUOptions]):
     name = "dwave-qpu"
     Options = QPUOptions
     requires = ("dwave.system", "minorminer")
-    extra = "dwave"
+    extra = "cloud"
     package = "dwave-system"
     device = "qpu"
     description = "D-Wave quantum annealer via minor-embedding (solver=mock: offline stand-in)"
@@ -216,7 +216,8 @@ class DWaveQPUBackend(SamplerBackend[QPUOptions]):
         if not options.mock and not has_token():
             raise BackendUnavailableError(NO_CREDENTIALS)
 
-    def supports(self, model: Any, options: Any = None) -> Any:
+    def supports(self, model: Any, options: Mapping[str, Any] | BackendOptions | None = None
+                 ) -> Literal[True] | str:
         try:
             return super().supports(model, options)
         except BackendUnavailableError as exc:
@@ -308,7 +309,8 @@ class DWaveQPUBackend(SamplerBackend[QPUOptions]):
             "chain_break_fraction": chain_stats(broken.mean(axis=1) if chains else
                                                 np.zeros(len(raw)), raw.record.num_occurrences),
             "num_reads": int(raw.record.num_occurrences.sum()),
-            "timing_us": timing_us,
+            # the mock's figures are fixed placeholders, named so they are not read as real
+            ("mock_placeholder_timing_us" if options.mock else "timing_us"): timing_us,
         }
         if options.mock:
             info["device"] = "cpu (MockDWaveSampler, offline stand-in)"
@@ -346,17 +348,22 @@ class LeapHybridBackend(Backend[LeapHybridOptions]):
     model_kinds = ("bqm", "cqm")
     Options = LeapHybridOptions
     requires = ("dwave.system",)
-    extra = "dwave"
+    extra = "cloud"
     package = "dwave-system"
-    device = "cloud"
+    device = "qpu"  # Leap quota is spent: kept out of demos, like the QPU
     anytime = True
     description = "D-Wave Leap hybrid solvers (BQM, CQM); needs a Leap token"
 
-    def available(self) -> Any:
+    def available(self) -> Literal[True] | str:
         base = super().available()
         if base is not True:
             return base
         return True if has_token() else "no credentials: set DWAVE_API_TOKEN"
+
+    def install_hint(self) -> str:
+        if super().available() is True:  # installed; only the token is missing
+            return "export DWAVE_API_TOKEN=... (or run `dwave config create`)"
+        return super().install_hint()
 
     def _client(self, kind: str, options: LeapHybridOptions) -> Any:
         from dwave.system import LeapHybridCQMSampler, LeapHybridSampler
