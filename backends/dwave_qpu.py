@@ -351,6 +351,8 @@ class LeapHybridBackend(Backend[LeapHybridOptions]):
     extra = "cloud"
     package = "dwave-system"
     device = "qpu"  # Leap quota is spent: kept out of demos, like the QPU
+    #: live: the shared suite calls Leap only where HYBRID_LIVE_TESTS=1 (network, quota)
+    conformance: ClassVar[dict[str, Any]] = {"live": True}
     anytime = True
     description = "D-Wave Leap hybrid solvers (BQM, CQM); needs a Leap token"
 

@@ -27,7 +27,10 @@ What is checked, for every backend that accepts BQMs:
 
 A backend tunes the suite through a class attribute ``conformance`` (a dict): ``options``
 (used for the optimum checks), ``sizes`` (variable counts for optimum checks), ``trials``,
-``min_success``, ``deterministic`` (False skips the same-seed check, with the reason).
+``min_success``, ``deterministic`` (False skips the same-seed check, with the reason),
+``live`` (True for a backend that talks to a cloud service and spends the user's quota:
+the test suite runs its checks only where ``HYBRID_LIVE_TESTS=1`` is set, see
+:func:`live_skip_reason`; :func:`run_conformance` called by hand always runs them).
 The deadline check runs the backend's default options plus the limit (a model has to be
 solvable within a limit with the defaults).
 """
@@ -36,12 +39,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import time
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 import dimod
 import numpy as np
+
 from hybrid_workbench.errors import (
     OptionsError,
     ProblemTooLargeError,
@@ -55,9 +60,19 @@ from hybrid_workbench.testing.failures import fail as _fail
 from hybrid_workbench.testing.failures import no_work as _no_work
 from hybrid_workbench.testing.pauli import PAULI_CHECKS
 
-__all__ = ["CHECKS", "ConformanceFailure", "DEADLINE_SLACK_S", "applicable_checks",
-           "brute_force_bqm", "check_deadline",
-           "brute_force_cqm", "ladder", "random_bqm", "run_conformance"]
+__all__ = [
+    "CHECKS",
+    "DEADLINE_SLACK_S",
+    "ConformanceFailure",
+    "applicable_checks",
+    "brute_force_bqm",
+    "brute_force_cqm",
+    "check_deadline",
+    "ladder",
+    "live_skip_reason",
+    "random_bqm",
+    "run_conformance",
+]
 
 ATOL = 1e-6
 #: How far past a 1 s limit the deadline check lets a backend return (generous: the
@@ -69,7 +84,7 @@ ODD_LABELS: list[Hashable] = [("a", 1), "b c", 7, ("nested", ("t", 2)), "z"]
 
 def _settings(backend: Any) -> dict[str, Any]:
     defaults = {"options": {}, "sizes": (4, 6, 8), "trials": 3, "min_success": 1.0,
-                "deterministic": True}
+                "deterministic": True, "live": False}
     return {**defaults, **dict(getattr(backend, "conformance", {}) or {})}
 
 
@@ -334,6 +349,14 @@ CHECKS: dict[str, list[Callable[[Any], None]]] = {
     "pauli": PAULI_CHECKS,
     "circuit": list(CIRCUIT_CHECKS),
 }
+
+
+def live_skip_reason(backend: Any) -> str | None:
+    """Why the suite leaves ``backend`` alone here: it calls a cloud service (network, quota)
+    and ``HYBRID_LIVE_TESTS=1`` is not set; None when it may run."""
+    if _settings(backend)["live"] and os.environ.get("HYBRID_LIVE_TESTS") != "1":
+        return "talks to a cloud service (network, quota); set HYBRID_LIVE_TESTS=1 to run it"
+    return None
 
 
 def applicable_checks(backend: Any) -> list[Callable[[Any], None]]:

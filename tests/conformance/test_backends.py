@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hybrid_workbench.registry import backend_names, get_backend
-from hybrid_workbench.testing.conformance import applicable_checks
+from hybrid_workbench.testing.conformance import applicable_checks, live_skip_reason
 
 
 def _cases() -> list:
@@ -21,6 +21,9 @@ def _cases() -> list:
 @pytest.mark.parametrize(("name", "check"), _cases())
 def test_conformance(name: str, check) -> None:
     backend = get_backend(name)
+    live = live_skip_reason(backend)
+    if live:
+        pytest.skip(f"{name}: {live}")
     available = backend.available()
     if available is not True:
         pytest.skip(f"{name} not available here: {available}")
