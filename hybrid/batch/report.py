@@ -176,6 +176,48 @@ def _deadline_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+def _plot_metrics(rows: Sequence[Mapping[str, Any]], out: Path) -> dict[str, Path]:
+    """One figure per use case: up to six of its metrics (expectation ratio first) per
+    variant, one series per instance; returns the paths written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hybrid_workbench.batch.breakdown import usecase_metrics
+
+    paths = {}
+    for usecase, (cols, recs) in usecase_metrics(rows).items():
+        shown = sorted(cols, key=lambda c: (c != "expectation_ratio", c.startswith("info."), c))
+        # only metrics that differ between the variants of one instance tell them apart
+        shown = [c for c in shown if any(
+            len({r.get(c) for r in recs if r["instance"] == i and r.get(c) is not None}) > 1
+            for i in {r["instance"] for r in recs})][:6]
+        if not shown:
+            continue
+        variants = sorted({r["variant"] for r in recs})
+        instances = sorted({r["instance"] for r in recs})
+        fig, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 4), squeeze=False)
+        for ax, col in zip(axes[0], shown):
+            for inst in instances:
+                pts = [(variants.index(r["variant"]), r[col]) for r in recs
+                       if r["instance"] == inst and r.get(col) is not None]
+                if pts:
+                    ax.plot(*zip(*pts), "o-", label=inst.removeprefix("generate:")[-40:])
+            ax.set_xticks(range(len(variants)), variants, rotation=45, ha="right", fontsize=7)
+            ax.set_title(col)
+            ax.grid(alpha=0.3)
+        if len(instances) <= 10:
+            axes[0][0].legend(fontsize=6, title="instance")
+        fig.suptitle(f"{usecase}: use-case metrics per variant (means over runs)")
+        fig.tight_layout()
+        path = out / f"{usecase}_metrics.png"
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        paths[f"metrics:{usecase}"] = path
+    return paths
+
+
 def _metric_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The use cases' own numbers per variant (means over runs), one table per use case."""
     from hybrid_workbench.batch.breakdown import usecase_metrics
@@ -196,8 +238,8 @@ def _target_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     from hybrid_workbench.batch.breakdown import TARGETS, target_table
 
     table = target_table(rows)
-    if not table:
-        return []
+    if all(lv["p"] == 1 for r in table for lv in r["levels"]):
+        return []  # every run reached the reference itself: the summary says it all
     head = " | ".join(f"P({100 * f:g} %) | TTS99 {100 * f:g} % (s) | median t {100 * f:g} % (s)"
                       for f in TARGETS)
     lines = ["", "## Reaching the reference", "",
@@ -234,6 +276,12 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *,
                 continue
             paths[f"plot:{usecase}"] = png
             plots.append(png.name)
+    try:
+        for key, png in _plot_metrics(rows, out).items():
+            paths[key] = png
+            plots.append(png.name)
+    except Exception as exc:  # noqa: BLE001 - a missing plot must not lose the table
+        notes = [*notes, f"metrics plot failed: {type(exc).__name__}: {exc}"]
     md = [f"# {title}", ""]
     md += [f"- {n}" for n in notes] + ([""] if notes else [])
     md += [EXPLAIN, ""]
