@@ -47,7 +47,7 @@ def _fmt(value: Any, ci: Any = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if isinstance(value, float):
-        text = "inf" if math.isinf(value) else f"{value:.4g}"
+        text = "inf" if math.isinf(value) else f"{value:.6g}"
     else:
         text = str(value)
     if ci is not None and isinstance(ci, (tuple, list)) and ci[0] != ci[1]:
