@@ -258,6 +258,22 @@ class Backend(abc.ABC, Generic[O]):
             return str(exc)
         return True
 
+    def dry_run(self, model: Any, options: Mapping[str, Any] | BackendOptions | None = None,
+                seed: int | None = None) -> dict[str, Any]:
+        """What :meth:`solve` would submit and what it would cost, without submitting it.
+
+        Optional: backends that submit to a device (``ibm``) override it and return a
+        JSON-safe dict (transpiled depth, two-qubit gates, estimated device seconds...).
+        The default refuses, before any work.
+        """
+        raise OptionsError(f"backend {self.name!r} has no dry run (only backends that submit to "
+                           "a device estimate a run without making it, e.g. 'ibm'); run it "
+                           "without --dry-run")
+
+    def has_dry_run(self) -> bool:
+        """Whether this backend overrides :meth:`dry_run`."""
+        return type(self).dry_run is not Backend.dry_run
+
     # -- solving ----------------------------------------------------------------------------
     def solve(self, model: Any, *, options: Mapping[str, Any] | BackendOptions | None = None,
               seed: int | None = None, time_limit: float | None = None,

@@ -175,8 +175,15 @@ def solve_cmd(
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", help="instance parameter key=value, e.g. k=5 for a price CSV (repeatable)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="transpile and estimate the device cost without submitting "
+        "(backends that submit to a device, e.g. ibm, or qaoa on one)")] = False,
 ) -> None:
-    """Solve one instance of a use case on one backend."""
+    """Solve one instance of a use case on one backend.
+
+    A dict option takes dotted keys or a YAML/JSON mapping: ``-o gate_options.ibm_backend=
+    fake_sherbrooke`` is ``-o 'gate_options={ibm_backend: fake_sherbrooke}'``.
+    """
     from hybrid_workbench.options import parse_option_strings
     from hybrid_workbench.registry import get_backend, get_usecase
 
@@ -186,10 +193,16 @@ def solve_cmd(
     be = get_backend(backend)
     if seed is not None:
         check_seed(seed, "--seed")
+    if dry_run and not getattr(be, "has_dry_run", lambda: False)():
+        fail(f"backend {be.name!r} has no dry run (only backends that submit to a device "
+             "estimate a run without making it, e.g. 'ibm'); run it without --dry-run")
     # Validated once, here, before anything is loaded; the typed options are carried forward.
-    opts = be.make_options(parse_option_strings(option or []), time_limit)
+    opts = be.make_options(nest_dotted(parse_option_strings(option or [])), time_limit)
     form_opts = uc.make_formulation_options(parse_option_strings(formulation or []))
     inst = uc.open(instance, **parse_option_strings(param or []))
+    if dry_run:
+        _dry_run(uc, inst, be, opts, form_opts, seed, as_json)
+        return
     outcome = uc.solve(inst, be, seed=seed, options=opts, formulation_options=form_opts)
     data = outcome.to_dict()
     if as_json:
@@ -202,6 +215,56 @@ def solve_cmd(
         value = data[key]
         table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
     for key, value in data["metrics"].items():
+        if not isinstance(value, (dict, list)):
+            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+    console.print(table)
+
+
+def nest_dotted(options: dict[str, Any]) -> dict[str, Any]:
+    """``{'a.b': 1}`` -> ``{'a': {'b': 1}}``, merged with a mapping given as ``a={...}``.
+
+    Examples:
+        >>> nest_dotted({"gate_backend": "ibm", "gate_options": {"shots": 64},
+        ...              "gate_options.ibm_backend": "fake_lagos"})
+        {'gate_backend': 'ibm', 'gate_options': {'shots': 64, 'ibm_backend': 'fake_lagos'}}
+    """
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        *path, last = key.split(".")
+        node = out
+        for i, part in enumerate(path):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict) or not part:
+                raise typer.BadParameter(
+                    f"{key!r}: {'.'.join(path[:i + 1]) or key!r} is not a mapping option; "
+                    "use key=value, or key.sub=value for a mapping option such as gate_options",
+                    param_hint="--option")
+            node = child
+        if isinstance(node.get(last), dict) and isinstance(value, dict):
+            node[last] = {**node[last], **value}
+        elif last in node and isinstance(node[last], dict):
+            raise typer.BadParameter(f"{key!r} is a mapping option; give it as {key}={{k: v}} "
+                                     f"or {key}.k=v", param_hint="--option")
+        else:
+            node[last] = value
+    return out
+
+
+def _dry_run(uc: Any, inst: Any, be: Any, opts: Any, form_opts: Any, seed: int | None,
+             as_json: bool) -> None:
+    """Formulate, and ask the backend what the solve would submit (nothing is submitted)."""
+    if form_opts.model_kind is None:
+        form_opts = form_opts.with_model_kind(uc.choose_model_kind(be, form_opts))
+    uc.check(inst, form_opts, be, opts)
+    model = uc.formulate(inst, form_opts).model
+    report = be.dry_run(model, opts, seed=seed)
+    if as_json:
+        emit_json(report)
+        return
+    table = Table(title=f"dry run: {uc.name} on {be.name} (nothing submitted)", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key, value in report.items():
         if not isinstance(value, (dict, list)):
             table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
     console.print(table)
