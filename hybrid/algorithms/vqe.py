@@ -9,16 +9,24 @@ otherwise) is optimised by SciPy to minimise the energy of a
   once by its pass manager, parameters are bound per call);
 * ``reference`` -- Qiskit's ``StatevectorEstimator`` (pure Python statevector: the
   independent cross-check, slow beyond a few hundred gates);
-* ``aer-noisy`` -- the noise model of a 127-qubit IBM device. Energies then come from
-  shots (:class:`~hybrid_workbench.algorithms.mitigation.PauliMeasurement` on Aer's ``SamplerV2``),
-  optimised with readout mitigation when asked, and the final energy is reported
-  unmitigated, readout-mitigated and zero-noise extrapolated side by side
-  (``info['noisy']``); ``energy`` is the one ``mitigation`` names.
+* ``aer-noisy`` -- the noise model of a 127-qubit IBM device, simulated on the qubits the
+  ansatz is laid out on (:mod:`hybrid_workbench.algorithms.vqe_noisy`). Energies then come
+  from shots, and the optimum is measured again unmitigated and with the error mitigation
+  that ``mitigation`` names, side by side with the ideal value (``info['noisy']``);
+  ``energy`` is the mitigated one.
+
+Error mitigation is IBM's, through the Qiskit Runtime's ``resilience`` options
+(:mod:`hybrid_workbench.algorithms.mitigation`): ``readout`` is TREX, ``zne`` zero-noise
+extrapolation by gate folding over ``zne_factors`` (``zne_fit``). On a Runtime
+``EstimatorV2`` given from Python the options are set on that estimator and the Runtime
+mitigates every energy; on ``aer-noisy`` the Runtime's client-side estimator applies them
+locally to the final energy. ``auto`` leaves a Runtime estimator's options as they are and
+is ``readout+zne`` on ``aer-noisy``.
 
 Primitives from Python go to the constructor (options stay JSON-able):
 ``VQEBackend(estimator=...)`` measures energies with that estimator (``precision`` from
 ``shots``); ``VQEBackend(sampler=..., pass_manager=...)`` without an estimator measures them
-from shots, Pauli group by Pauli group, with the mitigation options of ``aer-noisy``::
+from shots, Pauli group by Pauli group (no mitigation there)::
 
     >>> from qiskit.primitives import StatevectorEstimator
     >>> from qiskit.quantum_info import SparsePauliOp
@@ -27,6 +35,11 @@ from shots, Pauli group by Pauli group, with the mitigation options of ``aer-noi
     ...     op, seed=1, options={"ansatz": "real-amplitudes"})
     >>> round(r.energy, 6), r.info["simulator"]
     (-1.414214, 'user')
+
+With shots (``shots`` set, ``aer-noisy``, a sampler or a Runtime estimator) the reported
+``energy`` is a fresh measurement at the optimum (the lowest of many noisy energies is
+biased low) and ``info['energy_sigma']`` its standard error, from the estimator's ``stds``;
+it is None for exact energies.
 
 A ``time_limit`` is kept: no energy (or gradient batch of ``2P + 1`` points) starts that
 would not end before the deadline, with the final report's cost held back
@@ -51,17 +64,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from hybrid_workbench.algorithms.budget import Budget, DeadlineReached
+from hybrid_workbench.algorithms.budget import Budget
+from hybrid_workbench.algorithms.vqe_loop import (
+    Objective,
+    optimise,
+)
 from hybrid_workbench.backend import Backend
 from hybrid_workbench.deadline import Deadline
 from hybrid_workbench.errors import (
     MissingDependencyError,
     OptionsError,
-    SolverError,
     UnsupportedModelError,
 )
 from hybrid_workbench.options import BackendOptions
@@ -70,9 +86,7 @@ from hybrid_workbench.result import Solved, Status
 
 __all__ = ["VQEBackend", "VQEOptions", "run_vqe"]
 
-GRADIENT_FREE = ("COBYLA", "Nelder-Mead", "Powell")
 NOISY_MAX_QUBITS = 12
-GTOL = 1e-6  # gradient norm at which gradient-based optimisers stop (Hartree/radian)  # density-matrix simulation: 16 * 4^n bytes
 
 
 @dataclass(frozen=True)
@@ -92,9 +106,11 @@ class VQEOptions(BackendOptions):
             asked of the registry) or ``reference`` (Qiskit's ``StatevectorEstimator``);
             ``auto``: the primitives given from Python, else ``aer-statevector``.
         shots: shots per energy (None: exact on ideal simulators, 4096 on ``aer-noisy``).
-        mitigation: noisy path only: ``none``, ``readout``, ``zne``, ``readout+zne``.
+        mitigation: ``none``, ``readout`` (TREX), ``zne``, ``readout+zne``: the Runtime's
+            resilience options, on a Runtime estimator or (locally) on ``aer-noisy``;
+            ``auto``: ``readout+zne`` on ``aer-noisy``, a Runtime estimator's own options.
         zne_factors: odd two-qubit-gate folding factors for ZNE.
-        zne_fit: ``linear`` or ``richardson`` extrapolation.
+        zne_fit: ``linear`` or ``richardson`` (the polynomial through every factor).
         noise_backend: fake IBM device for ``aer-noisy`` (default FakeSherbrooke).
         num_particles: (alpha, beta) electrons (for UCCSD and the Hartree-Fock start).
         num_spatial_orbitals: active spatial orbitals (for UCCSD).
@@ -115,7 +131,7 @@ class VQEOptions(BackendOptions):
     simulator: Literal["auto", "reference", "aer-statevector", "aer-mps",
                        "aer-noisy"] = "auto"
     shots: int | None = None
-    mitigation: Literal["none", "readout", "zne", "readout+zne"] = "readout+zne"
+    mitigation: Literal["auto", "none", "readout", "zne", "readout+zne"] = "auto"
     zne_factors: tuple[int, ...] = (1, 3, 5)
     zne_fit: Literal["linear", "richardson"] = "linear"
     noise_backend: str | None = None
@@ -170,7 +186,7 @@ class VQEBackend(Backend[VQEOptions]):
     device = "simulator"
     anytime = True
     description = "VQE (UCCSD / hardware-efficient) on Qiskit estimators; noisy path with mitigation"
-    conformance = {"pauli_atol": 1e-4, "pauli_min_success": 0.75, "pauli_sizes": (1, 2, 3),
+    conformance: ClassVar[dict[str, Any]] = {"pauli_atol": 1e-4, "pauli_min_success": 0.75, "pauli_sizes": (1, 2, 3),
                    "pauli_trials": 2,
                    "options": {"ansatz": "efficient-su2", "reps": 3, "restarts": 1}}
 
@@ -200,6 +216,14 @@ class VQEBackend(Backend[VQEOptions]):
         if reason:
             raise UnsupportedModelError(f"backend 'vqe': {reason}")
         _spec(model, options).validate()
+        if options.mitigation not in ("auto", "none") and options.simulator != "aer-noisy":
+            from hybrid_workbench.algorithms.mitigation import is_runtime_estimator
+
+            estimator = getattr(self.user_primitives, "estimator", None)
+            if not is_runtime_estimator(estimator):
+                raise OptionsError(f"vqe: mitigation={options.mitigation!r} runs on "
+                                   "simulator='aer-noisy' or a Qiskit Runtime EstimatorV2; "
+                                   "set mitigation='none' for these primitives")
         if options.simulator == "aer-noisy":
             from hybrid_workbench._optional import is_installed
 
@@ -216,12 +240,18 @@ class VQEBackend(Backend[VQEOptions]):
         from qiskit.circuit import library  # noqa: F401
 
         simulator = self.resolve_simulator(options)
-        if simulator.startswith("aer-"):  # build (and cache) the primitives, warm the transpiler
-            prims = _primitives(simulator, None, options.noise_backend)
-            qc = QuantumCircuit(2)
-            qc.h(0)
-            qc.cx(0, 1)
-            prims.transpile(qc)
+        qc = QuantumCircuit(2)
+        qc.h(0)
+        qc.cx(0, 1)
+        if simulator == "aer-noisy":  # the fake device and its pass manager (cached)
+            from hybrid_workbench.algorithms.vqe_noisy import (
+                DEFAULT_NOISE_BACKEND,
+                fake_device,
+            )
+
+            fake_device(options.noise_backend or DEFAULT_NOISE_BACKEND)[1].run(qc)
+        elif simulator.startswith("aer-"):  # build (and cache) the primitives, warm the transpiler
+            _primitives(simulator, None).transpile(qc)
 
     def _solve(self, model: Any, options: VQEOptions, deadline: Deadline, seed: int) -> Solved:
         start = time.perf_counter()
@@ -233,55 +263,16 @@ class VQEBackend(Backend[VQEOptions]):
         return Solved(energy=float(energy), solver_s=solver_s, status=status, info=info)
 
 
-class _Objective:
-    """Energy (and central-difference gradient) with a deadline, counting and a cache.
-
-    Every estimator call goes through the :class:`Budget` (one cost unit per point), so
-    none starts that would overshoot; the energy at each iterate is observed for the best
-    point and the trace.
-    """
-
-    def __init__(self, batch: Any, step: float, budget: Budget) -> None:
-        self.batch, self.step, self.budget = batch, step, budget
-        self.cache: dict[bytes, float] = {}
-
-    @property
-    def evaluations(self) -> int:
-        return self.budget.evaluations
-
-    def energies(self, points: np.ndarray) -> np.ndarray:
-        values = np.asarray(self.budget.run(lambda: self.batch(points), units=len(points),
-                                            count=len(points)), dtype=float)
-        for p, e in zip(points, values):
-            self.cache[np.asarray(p).tobytes()] = float(e)
-        self.budget.observe(float(values[0]), np.array(points[0], dtype=float))
-        return values
-
-    def value(self, x: np.ndarray) -> float:
-        key = np.asarray(x, dtype=float).tobytes()
-        if key not in self.cache:
-            self.energies(np.asarray(x, dtype=float)[None, :])
-        return self.cache[key]
-
-    def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        x = np.asarray(x, dtype=float)
-        shifts = np.eye(len(x)) * self.step
-        points = np.vstack([x[None, :], x + shifts, x - shifts])
-        e = self.energies(points)
-        p = len(x)
-        return float(e[0]), (e[1:p + 1] - e[p + 1:]) / (2 * self.step)
-
-
-def _primitives(simulator: str, seed: int | None, noise_backend: str | None) -> Primitives:
+def _primitives(simulator: str, seed: int | None) -> Primitives:
     """The primitives of gate-model backend ``simulator``, asked of the registry (cached
-    there: building a noisy pass manager's target takes seconds)."""
-    options = {"noise_backend": noise_backend} if simulator == "aer-noisy" else None
-    return backend_primitives(simulator, options=options, seed=seed)
+    there)."""
+    return backend_primitives(simulator, seed=seed)
 
 
 def _ideal_batch(model: Any, ansatz: Any, options: VQEOptions, seed: int,
                  primitives: Primitives | None = None) -> Any:
-    """A function points -> energies on an ideal estimator (``primitives`` or by name)."""
+    """A function points -> (energies, standard errors) on an estimator (``primitives`` or
+    by name)."""
     simulator = options.simulator if primitives is None else "user"
     if simulator == "reference":
         from qiskit.primitives import StatevectorEstimator
@@ -292,46 +283,22 @@ def _ideal_batch(model: Any, ansatz: Any, options: VQEOptions, seed: int,
     else:
         if primitives is None:
             name = "aer-statevector" if simulator == "auto" else simulator
-            primitives = _primitives(name, None if options.shots is None else seed, None)
+            primitives = _primitives(name, None if options.shots is None else seed)
         estimator = primitives.estimator
         circuit = primitives.transpile(ansatz)
         observable = primitives.observable_for(model, circuit)
         precision = (None if simulator == "user" else 0.0) if options.shots is None \
             else 1.0 / np.sqrt(options.shots)
 
-    def batch(points: np.ndarray) -> np.ndarray:
+    def batch(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pub = (circuit, observable, points) if circuit.num_parameters else (circuit, observable)
-        res = estimator.run([pub], precision=precision).result()[0]
-        return np.broadcast_to(np.asarray(res.data.evs, dtype=float), (len(points),))
+        data = estimator.run([pub], precision=precision).result()[0].data
+        stds = getattr(data, "stds", None)
+        return (np.broadcast_to(np.asarray(data.evs, dtype=float), (len(points),)),
+                np.broadcast_to(np.asarray(np.nan if stds is None else stds, dtype=float),
+                                (len(points),)))
 
     return batch
-
-
-def _method_options(method: str, options: VQEOptions) -> dict[str, Any]:
-    """SciPy options: stop on the energy change (``tol``, relative) or a small gradient."""
-    out: dict[str, Any] = {"maxiter": options.maxiter}
-    if method == "L-BFGS-B":
-        out.update(ftol=options.tol, gtol=GTOL)
-    elif method == "BFGS":
-        out.update(gtol=GTOL)
-    elif method == "SLSQP":
-        out.update(ftol=options.tol)
-    return out
-
-
-def _minimize(objective: _Objective, x0: np.ndarray, method: str, options: VQEOptions,
-              history: list[float]) -> Any:
-    """One optimiser run from ``x0``; iterates' energies go to ``history``."""
-    from scipy.optimize import minimize
-
-    def callback(xk: np.ndarray) -> None:
-        history.append(objective.value(xk))
-
-    kwargs: dict[str, Any] = {"method": method, "callback": callback,
-                              "options": _method_options(method, options)}
-    if method in GRADIENT_FREE:
-        return minimize(objective.value, x0, tol=options.tol, **kwargs)
-    return minimize(objective.value_and_grad, x0, jac=True, **kwargs)
 
 
 def run_vqe(model: Any, options: VQEOptions, seed: int, deadline: Deadline | None = None,
@@ -356,81 +323,48 @@ def run_vqe(model: Any, options: VQEOptions, seed: int, deadline: Deadline | Non
     num_params = ansatz.num_parameters
     noisy = simulator == "aer-noisy" or (simulator == "user" and primitives is not None
                                          and primitives.estimator is None)
-    shot_based = noisy or options.shots is not None
+    runtime = False
+    if simulator == "user" and primitives is not None and primitives.estimator is not None:
+        from hybrid_workbench.algorithms.mitigation import (
+            is_runtime_estimator,
+            resilience_options,
+        )
+
+        runtime = is_runtime_estimator(primitives.estimator)
+        resilience = None if options.mitigation == "auto" else resilience_options(
+            options.mitigation, options.zne_factors, options.zne_fit)
+    shot_based = noisy or runtime or options.shots is not None
     method = options.optimizer if options.optimizer != "auto" else (
         "COBYLA" if shot_based else "L-BFGS-B")
     rng = np.random.default_rng(seed)
-    # the noisy report measures each ZNE factor with 4x the shots
-    budget = Budget(deadline, reserve_units=4.0 * len(options.zne_factors) if noisy else 0.0)
+    # the final report: the optimum measured again (4x the shots; each ZNE factor, twirled)
+    budget = Budget(deadline, reserve_units=(4.0 + 8.0 * len(options.zne_factors)) if noisy
+                    else 1.0 if shot_based else 0.0)
 
-    sampler = measurement = mitigator = None
+    path = None
     if noisy:
-        from hybrid_workbench.algorithms.mitigation import PauliMeasurement, ReadoutMitigator
+        from hybrid_workbench.algorithms.vqe_noisy import noisy_path
 
-        shots = options.shots or 4096
-        prims = primitives if simulator == "user" else _primitives(
-            "aer-noisy", seed, options.noise_backend)
-        assert prims is not None
-        sampler = prims.sampler
-        measurement = PauliMeasurement(model, ansatz, prims.pass_manager)
-        if any(c.num_parameters != num_params for c in measurement.circuits):
-            raise SolverError("vqe: transpilation removed ansatz parameters")
-        if "readout" in options.mitigation:
-            mitigator = ReadoutMitigator.calibrate(sampler, measurement.circuits[0], shots=shots)
-
-        def batch(points: np.ndarray) -> np.ndarray:
-            raw, mit = measurement.energies(sampler, points, shots, mitigator=mitigator)
-            return mit if mit is not None else raw
+        path = noisy_path(model, ansatz, options, seed,
+                          primitives if simulator == "user" else None)
+        batch = path.batch
     else:
+        if runtime and options.mitigation != "auto":
+            from hybrid_workbench.algorithms.mitigation import apply_resilience
+
+            assert primitives is not None
+            apply_resilience(primitives.estimator, resilience)
         batch = _ideal_batch(model, ansatz, options, seed,
                              primitives if simulator == "user" else None)
 
-    objective = _Objective(batch, options.gradient_step, budget)
+    objective = Objective(batch, options.gradient_step, budget)
     starts = [np.zeros(num_params) if spec.kind == "uccsd" else
               rng.uniform(-np.pi, np.pi, num_params) * 0.5]
     starts += [rng.uniform(-np.pi, np.pi, num_params) for _ in range(options.restarts)]
-    best = None
-    history: list[float] = []
-    iterations = runs = 0
-    stopped = False
-    try:
-        while runs < len(starts) or (deadline.limited and num_params):
-            x0 = starts[runs] if runs < len(starts) else rng.uniform(-np.pi, np.pi, num_params)
-            run_history: list[float] = []
-            if num_params == 0:
-                res, x, e = None, x0, float(objective.energies(np.zeros((1, 0)))[0])
-            else:
-                run_history.append(objective.value(x0))
-                res = _minimize(objective, x0, method, options, run_history)
-                x, e = np.asarray(res.x), float(objective.value(res.x))
-                iterations += int(getattr(res, "nit", 0) or 0)
-            runs += 1
-            if best is None or e < best[1]:
-                best, history = (x, e, res), run_history
-            if num_params == 0:
-                break
-    except DeadlineReached:
-        stopped = runs < len(starts)
-        if method not in GRADIENT_FREE and num_params and budget.fits(1):
-            # a gradient batch no longer fits but single energies do: shrink the steps
-            if budget.best_key is not None and (best is None or budget.best_value < best[1]):
-                best, history = (budget.best_key, budget.best_value, None), [budget.best_value]
-            method = "COBYLA"
-            try:
-                res = _minimize(objective, np.asarray(best[0] if best else starts[0]), method,
-                                options, history)
-                x, e = np.asarray(res.x), float(objective.value(res.x))
-                if best is None or e < best[1]:
-                    best = (x, e, res)
-            except DeadlineReached:
-                pass
-        if budget.best_key is not None and (best is None or budget.best_value < best[1]):
-            best = (budget.best_key, budget.best_value, None)
-            history = history or [budget.best_value]
-    if best is None:  # not one energy fitted in the time limit
-        raise SolverError(f"vqe: the time limit ({deadline.limit_s} s) ended before the first "
-                          "energy was measured; raise time_limit")
-    x_opt, energy, res = best
+    loop = optimise(objective, starts, method, options, deadline, rng)
+    x_opt, energy, res = loop.best
+    history, iterations, runs, stopped, method = (loop.history, loop.iterations, loop.runs,
+                                                  loop.stopped, loop.method)
     info: dict[str, Any] = {
         "energy": energy, "history": history, "optimizer": method,
         "ansatz": spec.to_dict(), "num_parameters": num_params,
@@ -445,11 +379,14 @@ def run_vqe(model: Any, options: VQEOptions, seed: int, deadline: Deadline | Non
     }
     if primitives is not None and simulator == "user":
         info["primitives"] = primitives.describe()
-    if noisy:
-        assert measurement is not None and sampler is not None
-        from hybrid_workbench.algorithms.mitigation import mitigated_report
-
-        info.update(mitigated_report(model, ansatz, measurement, sampler, mitigator,
-                                     np.asarray(x_opt), options))
-        info["energy"] = info["noisy"]["mitigated"]
+    info["energy_sigma"] = None
+    if runtime:
+        info["resilience"] = resilience if resilience is not None else "estimator's own"
+    if path is not None:
+        info.update(path.report(np.asarray(x_opt, dtype=float), options, seed))
+    elif shot_based:
+        # a fresh estimate at the optimum: the lowest noisy energy seen is biased low
+        values, sigmas = batch(np.asarray(x_opt, dtype=float)[None, :])
+        info["energy"] = float(values[0])
+        info["energy_sigma"] = float(sigmas[0]) if np.isfinite(sigmas[0]) else None
     return info
