@@ -10,11 +10,20 @@ import pytest
 pytest.importorskip("pyscf", reason="the chemistry use case needs the 'chem' extra (pyscf)")
 pytest.importorskip("qiskit_nature", reason="the chemistry use case needs qiskit-nature")
 
-from pyscf import fci, gto, mcscf, scf  # noqa: E402
+from pyscf import fci, gto, mcscf, scf
 
-from hybrid_workbench.errors import InstanceError, InstanceFormatError, ProblemTooLargeError  # noqa: E402
-from hybrid_workbench.usecases.chemistry import Chemistry, QubitLimitError, load_molecule  # noqa: E402
-from hybrid_workbench.usecases.chemistry.molecule import Molecule  # noqa: E402
+from hybrid_workbench.errors import (
+    InstanceError,
+    InstanceFormatError,
+    ProblemTooLargeError,
+)
+from hybrid_workbench.registry import get_backend
+from hybrid_workbench.usecases.chemistry import (
+    Chemistry,
+    QubitLimitError,
+    load_molecule,
+)
+from hybrid_workbench.usecases.chemistry.molecule import Molecule
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +99,7 @@ def test_cli_contract(cli) -> None:
 
 
 def test_qubit_limit_is_checked_before_building(uc: Chemistry, monkeypatch) -> None:
-    import hybrid_workbench.usecases.chemistry.driver as driver
+    from hybrid_workbench.usecases.chemistry import driver
 
     def forbidden(*args, **kwargs):
         raise AssertionError("built the Hamiltonian before checking the qubit limit")
@@ -144,3 +153,61 @@ def test_shipped_library_and_generate(uc: Chemistry) -> None:
     a, b = uc.generate(seed=4, molecule="LiH"), uc.generate(seed=4, molecule="LiH")
     assert a == b and a.active_space == (2, 3)
     assert uc.load("h2") == uc.load("H2.json")
+
+
+# -- the molecular formulation and sqd ------------------------------------------------------
+def test_sqd_h2o_energy_and_dipole_against_casci(uc: Chemistry) -> None:
+    pytest.importorskip("ffsim")
+    pytest.importorskip("qiskit_addon_sqd")
+    m = uc.load("H2O")
+    out = uc.solve(m, "sqd", seed=5, options={"shots": 20_000, "samples_per_batch": 100})
+    assert out.result.model_kind == "molecular"
+    assert out.formulation_info["num_qubits"] == 8 and "num_terms" not in out.formulation_info
+    exact = _pyscf_exact("O 0 0 0.1173; H 0 0.7572 -0.4692; H 0 -0.7572 -0.4692", (4, 4))
+    assert -1e-8 <= out.result.energy - exact < 1.6e-3
+    metrics = out.evaluation.metrics
+    assert metrics["reference_method"] == "casci" and metrics["chemical_accuracy"]
+    assert metrics["dipole_error_debye"] < 0.01  # from sqd's 1-RDM vs PySCF CASCI's
+    assert 1 <= metrics["subspace_dimension"] <= 36
+    assert "density matrix" in out.solution["state"]
+
+
+def test_dipole_from_casci_rdm1_matches_pyscf(uc: Chemistry) -> None:
+    """The 1-RDM route of the dipole (what sqd uses) reproduces PySCF CASCI's dipole."""
+    m = uc.load("LiH")
+    problem = uc.problem(m)
+    _, ci = fci.direct_spin1.kernel(problem.h1, problem.h2, problem.num_orbitals,
+                                    problem.num_particles, conv_tol=1e-12)
+    rdm1 = fci.direct_spin1.make_rdm1(ci, problem.num_orbitals, problem.num_particles)
+    assert problem.dipole_from_rdm1(rdm1) == pytest.approx(
+        uc.references(m)["dipole_debye"], abs=1e-4)
+
+
+def test_active_space_parameter(uc: Chemistry) -> None:
+    m = uc.load("LiSH", active_space="10e10o")
+    assert m.active_space == (10, 10) and m.name == "LiSH-10e10o" and m.num_qubits() == 20
+    assert uc.load("Li2S", active_space=[12, 12]).active_space == (12, 12)
+    with pytest.raises(InstanceError, match="active_space must look like"):
+        uc.load("LiSH", active_space="ten")
+
+
+def test_molecular_qubit_limit_is_checked_before_building(monkeypatch) -> None:
+    from hybrid_workbench.usecases.chemistry import driver
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("ran PySCF before checking the qubit limit")
+
+    monkeypatch.setattr(driver, "build_problem", forbidden)
+    fresh = Chemistry()
+    with pytest.raises(QubitLimitError, match="24 qubits .* exceed backend 'sqd'"):
+        fresh.solve(fresh.load("Li2S", active_space="12e12o"), "sqd", options={"max_qubits": 20})
+
+
+def test_objective_sigma_from_a_shot_based_energy(uc: Chemistry) -> None:
+    m = uc.load("H2")
+    form = uc.formulate(m)
+    result = get_backend("exact-eigen").solve(form.model, seed=0)
+    noisy = result.replace(info={**result.info, "energy_sigma": 0.002})
+    metrics = uc.evaluate(m, uc.interpret(m, form, noisy)).metrics
+    assert metrics["objective_sigma"] == 0.002
+    assert "objective_sigma" not in uc.evaluate(m, uc.interpret(m, form, result)).metrics

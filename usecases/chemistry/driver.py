@@ -5,8 +5,8 @@ The pipeline (PySCF and qiskit-nature do the physics; this module only wires the
 1. PySCF: RHF (ROHF when ``spin > 0``) in the molecule's basis;
 2. PySCF CASCI machinery: the active-space one- and two-electron integrals
    (``get_h1eff``/``get_h2eff``) and the constant ``E_core`` = nuclear repulsion + frozen-core
-   energy;
-3. qiskit-nature: ``ElectronicEnergy.from_raw_integrals`` -> ``FermionicOp`` -> qubit
+   energy (what a ``molecular`` formulation hands to ``sqd``);
+3. only when a qubit operator is asked for, qiskit-nature: ``ElectronicEnergy.from_raw_integrals`` -> ``FermionicOp`` -> qubit
    operator with the chosen mapper (Jordan-Wigner, parity with two-qubit reduction,
    Bravyi-Kitaev).
 
@@ -29,6 +29,7 @@ with the same mapper) is built here too, as in Rice et al. (J. Chem. Phys. 2021)
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -40,24 +41,27 @@ from hybrid_workbench.algorithms.ansatz import make_mapper
 from hybrid_workbench.errors import InstanceError
 from hybrid_workbench.usecases.chemistry.molecule import Molecule
 
-__all__ = ["ActiveSpaceProblem", "build_problem", "make_mapper", "AU_TO_DEBYE"]
+__all__ = ["AU_TO_DEBYE", "ActiveSpaceProblem", "build_problem", "make_mapper"]
 
 AU_TO_DEBYE = 2.541746473  # 1 e*bohr in Debye (CODATA)
 
 
 @dataclass
 class ActiveSpaceProblem:
-    """A molecule after the PySCF run: mean field, active space, integrals, qubit operators.
+    """A molecule after the PySCF run: mean field, active space, integrals; qubit operators
+    built from them on first use (a ``molecular`` formulation never maps to qubits).
 
     Attributes:
         molecule: the input molecule.
         mol, mf, casci: PySCF objects (``Mole``, converged SCF, ``CASCI`` on the active space).
         num_orbitals: active spatial orbitals; ``num_particles``: active (alpha, beta).
         core_energy: nuclear repulsion + frozen-core energy (Hartree).
-        hamiltonian: the qubit Hamiltonian (``E_core`` in the identity term, penalty added).
-        dipole_ops: per direction, the qubit operator of the active electrons' dipole (a.u.).
+        h1, h2: active-space one- and two-electron integrals (``(pq|rs)``, Hartree).
+        dipole_integrals: ``<p|r_x|q>`` over the active orbitals (a.u., shape ``(3, n, n)``).
         dipole_constant: nuclear + frozen-core dipole (a.u., 3-vector).
-        timings: seconds spent in ``scf``, ``integrals``, ``mapping``.
+        mapping: fermion-to-qubit mapping of the qubit operators.
+        sector_penalty: Hartree per squared electron-count error in :attr:`hamiltonian`.
+        timings: seconds spent in ``scf``, ``integrals`` and (once built) ``mapping``.
     """
 
     molecule: Molecule
@@ -67,21 +71,55 @@ class ActiveSpaceProblem:
     num_orbitals: int
     num_particles: tuple[int, int]
     core_energy: float
-    hamiltonian: Any
-    dipole_ops: list[Any]
+    h1: np.ndarray
+    h2: np.ndarray
+    dipole_integrals: np.ndarray
     dipole_constant: np.ndarray
-    mapper: Any
+    mapping: str
     sector_penalty: float
     timings: dict[str, float]
 
     @property
     def num_qubits(self) -> int:
-        return int(self.hamiltonian.num_qubits)
+        """Qubits of the mapped Hamiltonian (two fewer with the reduced parity mapping)."""
+        return 2 * self.num_orbitals - (2 if self.mapping == "parity" else 0)
 
     @property
     def full_space(self) -> bool:
         return self.num_orbitals == int(self.mol.nao) and sum(self.num_particles) == \
             self.molecule.num_electrons
+
+    @functools.cached_property
+    def mapper(self) -> Any:
+        return make_mapper(self.mapping, self.num_particles)
+
+    @functools.cached_property
+    def hamiltonian(self) -> Any:
+        """The qubit Hamiltonian (``E_core`` in the identity term, penalty added)."""
+        from qiskit.quantum_info import SparsePauliOp
+        from qiskit_nature.second_q.hamiltonians import ElectronicEnergy
+
+        t0 = time.perf_counter()
+        fermionic = ElectronicEnergy.from_raw_integrals(self.h1, self.h2).second_q_op()
+        if self.sector_penalty:
+            fermionic = fermionic + self.sector_penalty * _number_penalty(self.num_orbitals,
+                                                                          self.num_particles)
+        qubit_op = self.mapper.map(fermionic)
+        n_qubits = qubit_op.num_qubits
+        out = (qubit_op + SparsePauliOp("I" * n_qubits, float(self.core_energy))).simplify(
+            atol=1e-12)
+        self.timings["mapping_s"] = time.perf_counter() - t0
+        return out
+
+    @functools.cached_property
+    def dipole_ops(self) -> list[Any]:
+        """Per direction, the qubit operator of the active electrons' dipole (a.u.)."""
+        from qiskit_nature.second_q.hamiltonians import ElectronicEnergy
+
+        zeros = np.zeros((self.num_orbitals,) * 4)
+        return [self.mapper.map(ElectronicEnergy.from_raw_integrals(
+            -self.dipole_integrals[x], zeros).second_q_op()).simplify(atol=1e-12)
+            for x in range(3)]
 
     def dipole(self, state: Any) -> np.ndarray:
         """Dipole moment vector (Debye) of a qubit state (Statevector or amplitude vector)."""
@@ -89,6 +127,15 @@ class ActiveSpaceProblem:
 
         sv = state if isinstance(state, Statevector) else Statevector(np.asarray(state))
         electronic = np.array([float(np.real(sv.expectation_value(op))) for op in self.dipole_ops])
+        return (electronic + self.dipole_constant) * AU_TO_DEBYE
+
+    def dipole_from_rdm1(self, rdm1: Any) -> np.ndarray:
+        """Dipole moment vector (Debye) from the spin-summed active-space 1-RDM.
+
+        ``mu = nuclear + core - sum_pq <p|r|q> gamma_pq`` (origin at 0, as :meth:`dipole`).
+        """
+        gamma = np.asarray(rdm1, dtype=float)
+        electronic = -np.einsum("xpq,pq->x", self.dipole_integrals, gamma)
         return (electronic + self.dipole_constant) * AU_TO_DEBYE
 
     def hartree_fock_state(self) -> Any:
@@ -115,7 +162,10 @@ def _number_penalty(num_orbitals: int, num_particles: tuple[int, int]) -> Any:
 
 def build_problem(molecule: Molecule, *, sector_penalty: float = 1.0,
                   mapping: str | None = None, max_scf_cycles: int = 200) -> ActiveSpaceProblem:
-    """Run PySCF and build the qubit Hamiltonian and dipole operators of ``molecule``.
+    """Run PySCF: mean field, active-space integrals and dipole integrals of ``molecule``.
+
+    The qubit Hamiltonian and dipole operators are built on first use
+    (:attr:`ActiveSpaceProblem.hamiltonian`).
 
     Args:
         molecule: the molecule (validated against its basis first).
@@ -128,11 +178,8 @@ def build_problem(molecule: Molecule, *, sector_penalty: float = 1.0,
     """
     gto = require("pyscf.gto", extra="chem", purpose="the chemistry use case")
     from pyscf import ao2mo, mcscf, scf
-    from qiskit.quantum_info import SparsePauliOp
-    from qiskit_nature.second_q.hamiltonians import ElectronicEnergy
 
     num_active, _ = molecule.validate_basis()
-    mapping = mapping or molecule.mapping
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     mol = gto.M(atom=molecule.pyscf_atom(), basis=molecule.basis, charge=molecule.charge,
@@ -155,19 +202,8 @@ def build_problem(molecule: Molecule, *, sector_penalty: float = 1.0,
     casci.mo_coeff = mo
     h1, core_energy = casci.get_h1eff(mo)
     h2 = ao2mo.restore(1, casci.get_h2eff(mo), num_active)
-    timings["integrals_s"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    mapper = make_mapper(mapping, (nalpha, nbeta))
-    fermionic = ElectronicEnergy.from_raw_integrals(h1, h2).second_q_op()
-    if sector_penalty:
-        fermionic = fermionic + sector_penalty * _number_penalty(num_active, (nalpha, nbeta))
-    qubit_op = mapper.map(fermionic)
-    n_qubits = qubit_op.num_qubits
-    hamiltonian = (qubit_op + SparsePauliOp("I" * n_qubits, float(core_energy))).simplify(
-        atol=1e-12)
-
-    # dipole: nuclear + frozen core as a constant, active electrons as a one-body operator
+    # dipole: nuclear + frozen core as a constant, active electrons through their integrals
     ncore = casci.ncore
     with mol.with_common_orig((0.0, 0.0, 0.0)):
         ao_r = mol.intor_symmetric("int1e_r", comp=3)
@@ -175,15 +211,11 @@ def build_problem(molecule: Molecule, *, sector_penalty: float = 1.0,
     core = mo[:, :ncore]
     active = mo[:, ncore:ncore + num_active]
     core_dipole = -2.0 * np.einsum("xij,ik,jk->x", ao_r, core, core)
-    zeros = np.zeros((num_active,) * 4)
-    dipole_ops = []
-    for x in range(3):
-        r_act = active.T @ ao_r[x] @ active
-        op = mapper.map(ElectronicEnergy.from_raw_integrals(-r_act, zeros).second_q_op())
-        dipole_ops.append(op.simplify(atol=1e-12))
-    timings["mapping_s"] = time.perf_counter() - t0
+    r_act = np.einsum("ip,xij,jq->xpq", active, ao_r, active)
+    timings["integrals_s"] = time.perf_counter() - t0
     return ActiveSpaceProblem(
         molecule=molecule, mol=mol, mf=mf, casci=casci, num_orbitals=num_active,
-        num_particles=(nalpha, nbeta), core_energy=float(core_energy), hamiltonian=hamiltonian,
-        dipole_ops=dipole_ops, dipole_constant=nuclear + core_dipole, mapper=mapper,
-        sector_penalty=float(sector_penalty), timings=timings)
+        num_particles=(nalpha, nbeta), core_energy=float(core_energy), h1=np.asarray(h1),
+        h2=np.asarray(h2), dipole_integrals=r_act, dipole_constant=nuclear + core_dipole,
+        mapping=mapping or molecule.mapping, sector_penalty=float(sector_penalty),
+        timings=timings)
