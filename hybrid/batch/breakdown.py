@@ -104,8 +104,9 @@ def _scalar(value: Any) -> bool:
 def usecase_metrics(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
     """Per use case: (columns, one record per instance and variant with the means).
 
-    Booleans average to a share. ``info.*`` columns appear only where they vary within the
-    use case (a constant says nothing about the comparison).
+    Booleans average to a share. ``info.*`` columns appear only where at least two
+    variants report them and their values differ (a constant, or one backend's internal
+    settings, says nothing about the comparison).
 
     Examples:
         >>> rows = [{"usecase": "m", "instance": "g", "backend": "b", "energy": -4.0,
@@ -144,8 +145,11 @@ def usecase_metrics(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[list[s
                 rec[k] = float(np.mean(vals)) if vals else None
             recs.append(rec)
         cols = sorted({k for rec in recs for k in rec} - {"instance", "variant", "runs"})
+        # an info field says something comparative only where several variants report it
+        # and its values differ
         cols = [c for c in cols if not c.startswith("info.")
-                or len({rec.get(c) for rec in recs if rec.get(c) is not None}) > 1]
+                or (len({rec["variant"] for rec in recs if rec.get(c) is not None}) > 1
+                    and len({rec.get(c) for rec in recs if rec.get(c) is not None}) > 1)]
         order = [c for c in cols if not c.startswith("info.") and c != "expectation_ratio"]
         order += [c for c in cols if c.startswith("info.")]
         order += [c for c in cols if c == "expectation_ratio"]
