@@ -290,7 +290,7 @@ def test_target_levels_and_use_case_metrics_by_hand(tmp_path) -> None:
         return {"usecase": "agv", "instance": "f", "backend": "b", "options": "{}",
                 "time_limit": 5.0, "objective": obj, "energy": obj, "feasible": True,
                 "wall_s": 4.0, "status": "best_found", "sense": "min", "reference": 100.0,
-                "result": json.dumps({"info": {"trace": trace}}),
+                "result": json.dumps({"info": {"trace": trace, "sweeps": len(trace)}}),
                 "outcome": json.dumps({"metrics": {"makespan": makespan, "repaired": False}})}
 
     rows = [row(100.0, [[0.5, 120.0], [2.0, 100.0]], 10.0), row(100.8, [], 12.0),
@@ -302,7 +302,7 @@ def test_target_levels_and_use_case_metrics_by_hand(tmp_path) -> None:
     assert got[0.995] == (pytest.approx(1 / 3), 2.0)
     assert got[1.0] == (pytest.approx(1 / 3), 2.0)
     cols, recs = usecase_metrics(rows)["agv"]
-    assert cols == ["makespan", "repaired"]
+    assert cols == ["makespan", "repaired"]  # one variant's own info.sweeps is left out
     assert recs[0]["makespan"] == pytest.approx(12.0) and recs[0]["repaired"] == 0.0
     md = write_report(rows, tmp_path)["markdown"].read_text()
     assert "## Reaching the reference" in md and "## Use-case metrics: agv" in md
