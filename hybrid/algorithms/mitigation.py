@@ -31,7 +31,6 @@ Examples:
 from __future__ import annotations
 
 import sys
-import warnings
 from typing import Any
 
 import numpy as np
@@ -41,6 +40,7 @@ from hybrid_workbench.errors import OptionsError
 __all__ = [
     "MITIGATIONS",
     "apply_resilience",
+    "extrapolation_weights",
     "is_runtime_estimator",
     "mitigated_energy",
     "resilience_options",
@@ -118,6 +118,23 @@ def apply_resilience(estimator: Any, resilience: dict[str, Any]) -> None:
         setattr(opts.zne, key, value)
 
 
+def extrapolation_weights(factors: Any, degree: int) -> np.ndarray:
+    """Weights ``w`` with ``E(0) = w @ E(factors)`` for a least-squares polynomial fit.
+
+    Both of ``vqe``'s fits are linear in the measured values, so the standard error of the
+    extrapolated energy is ``sqrt(sum (w_i s_i)^2)`` from the errors ``s_i`` at each factor.
+    The library's own error for it is scaled by the fit residual (three points, one degree
+    of freedom) or infinite (an interpolating polynomial), hence this one.
+
+    Examples:
+        >>> [round(float(w), 6) for w in extrapolation_weights([1, 3], 1)]
+        [1.5, -0.5]
+    """
+    x = np.asarray(factors, dtype=float)
+    vander = np.vander(x, degree + 1, increasing=True)
+    return np.linalg.pinv(vander)[0]
+
+
 def mitigated_energy(simulator: Any, circuit: Any, observable: Any, x: np.ndarray,
                      resilience: dict[str, Any], shots: int, seed: int) -> dict[str, Any]:
     """Energy at ``x`` on a local simulator with the Runtime's resilience options applied.
@@ -130,25 +147,40 @@ def mitigated_energy(simulator: Any, circuit: Any, observable: Any, x: np.ndarra
         shots: shots per noise factor and per twirl set (the Runtime's ``default_shots``).
 
     Returns:
-        ``energy``, ``sigma`` (standard error, None where the library reports none finite)
-        and, with ZNE, ``energies_by_factor`` (each already readout-mitigated when asked).
+        ``energy``, ``sigma`` (standard error; None where none can be given) and, with ZNE,
+        ``energies_by_factor`` and ``sigmas_by_factor`` (readout-mitigated when asked).
     """
     from qiskit_ibm_runtime.executor_estimator import Estimator
 
+    # the identity term is exact (its zero variance would leave ZNE's weighted fit unweighted)
+    paulis = observable.simplify().paulis
+    identity = ~(paulis.x.any(axis=1) | paulis.z.any(axis=1))
+    coeffs = np.real(observable.simplify().coeffs)
+    constant = float(coeffs[identity].sum())
+    rest = observable.simplify()[~identity] if (~identity).any() else None
+    if rest is None:
+        return {"energy": constant, "sigma": 0.0}
     estimator = Estimator(mode=simulator, options={
         "default_shots": int(shots), "simulator": {"seed_simulator": int(seed)}})
     apply_resilience(estimator, resilience)
-    pub = (circuit, observable, np.asarray(x, dtype=float)[None, :]) \
-        if circuit.num_parameters else (circuit, observable)
-    with warnings.catch_warnings():
-        # three noise factors carry no twirl-to-twirl spread to weight the fit with
-        warnings.filterwarnings("ignore", message="No positive, finite standard errors")
-        data = estimator.run([pub]).result()[0].data
-    energy = float(np.ravel(data.evs)[0])
-    sigma = float(np.ravel(data.stds)[0])
-    out: dict[str, Any] = {"energy": energy,
-                           "sigma": sigma if np.isfinite(sigma) and sigma > 0 else None}
+    pub = (circuit, rest, np.asarray(x, dtype=float)[None, :]) \
+        if circuit.num_parameters else (circuit, rest)
+    data = estimator.run([pub]).result()[0].data
+    energy = float(np.ravel(data.evs)[0]) + constant
+    sigma: float | None = float(np.ravel(data.stds)[0])
+    out: dict[str, Any] = {"energy": energy}
     if resilience["zne_mitigation"]:
-        out["energies_by_factor"] = np.asarray(data.evs_noise_factors,
-                                               dtype=float).reshape(-1).tolist()
+        by_factor = np.asarray(data.evs_noise_factors, dtype=float).reshape(-1)
+        errors = np.asarray(data.stds_noise_factors, dtype=float).reshape(-1)
+        zne = resilience["zne"]
+        degree = 1 if zne["extrapolator"] == "linear" else int(zne["extrapolator"].rsplit("_")[-1])
+        w = extrapolation_weights(zne["noise_factors"], degree)
+        propagated = float(np.sqrt(np.sum((w * errors) ** 2)))
+        # the library fits term by term, weighted: the same estimate up to a fraction of
+        # its error, unless it fell back to another extrapolator
+        if abs(w @ by_factor + constant - energy) < 0.25 * propagated:
+            sigma = propagated
+        out.update(energies_by_factor=(by_factor + constant).tolist(),
+                   sigmas_by_factor=errors.tolist())
+    out["sigma"] = sigma if sigma is not None and np.isfinite(sigma) and sigma > 0 else None
     return out

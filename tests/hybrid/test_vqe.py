@@ -15,6 +15,7 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
 from hybrid_workbench.algorithms.ansatz import AnsatzSpec, build_ansatz
 from hybrid_workbench.algorithms.mitigation import (
     apply_resilience,
+    extrapolation_weights,
     resilience_options,
 )
 from hybrid_workbench.algorithms.vqe import VQEBackend, VQEOptions, _ideal_batch
@@ -68,6 +69,14 @@ def test_energy_sigma_matches_the_spread_of_repeated_shot_based_runs() -> None:
     assert 0.5 < sigma / spread < 2.0, (sigma, spread)
     # a fresh estimate, not the lowest of many noisy ones: no bias beyond shot noise
     assert abs(np.mean(residuals)) < 3 * spread / np.sqrt(len(residuals))
+
+
+def test_extrapolation_weights_are_exact_on_polynomials() -> None:
+    factors = [1, 3, 5]
+    line = [2 + 0.5 * f for f in factors]
+    quad = [1.0 - 0.2 * f + 0.03 * f ** 2 for f in factors]
+    assert extrapolation_weights(factors, 1) @ line == pytest.approx(2.0)
+    assert extrapolation_weights(factors, 2) @ quad == pytest.approx(1.0)
 
 
 def test_mitigation_is_refused_where_no_library_can_run_it() -> None:
@@ -180,3 +189,6 @@ def test_noisy_vqe_reports_unmitigated_and_mitigated_side_by_side() -> None:
     ideal = noisy["ideal_at_optimum"]
     assert abs(noisy["mitigated"] - ideal) < abs(noisy["unmitigated"] - ideal)
     assert noisy["unmitigated_sigma"] > 0
+    # the extrapolated energy's error, propagated from each factor's (linear fit over
+    # 1, 3, 5: 1.53 times theirs), is larger than any one of them
+    assert r.info["energy_sigma"] > max(noisy["sigmas_by_factor"]) > 0
