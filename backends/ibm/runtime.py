@@ -74,32 +74,33 @@ def credential_source() -> str | None:
 
 
 @functools.cache
-def fake_names() -> tuple[str, ...]:
-    """Names of the fake devices shipped with qiskit-ibm-runtime."""
+def _provider() -> Any:
+    """One ``FakeProviderForBackendV2`` per process (it builds every fake device object)."""
     from qiskit_ibm_runtime.fake_provider import FakeProviderForBackendV2
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # fake_nighthawk's note, printed whatever is loaded
         warnings.filterwarnings("ignore", message="Properties of fake_", category=UserWarning)
-        return tuple(sorted(b.name for b in FakeProviderForBackendV2().backends()))
+        return FakeProviderForBackendV2()
+
+
+def fake_names() -> tuple[str, ...]:
+    """Names of the fake devices shipped with qiskit-ibm-runtime."""
+    return tuple(sorted(b.name for b in _provider().backends()))
 
 
 @functools.cache
 def fake_device(name: str) -> Any:
     """The fake device ``name`` (loaded once per process: its JSON takes a second)."""
     from qiskit.providers.exceptions import QiskitBackendNotFoundError
-    from qiskit_ibm_runtime.fake_provider import FakeProviderForBackendV2
 
     try:
-        with warnings.catch_warnings():  # fake_nighthawk's note, printed whatever is loaded
-            warnings.filterwarnings("ignore", message="Properties of fake_",
-                                    category=UserWarning)
-            return FakeProviderForBackendV2().backend(name)
+        return _provider().backend(name)
     except QiskitBackendNotFoundError:
-        close = difflib.get_close_matches(name, fake_names(), n=3)
-        hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
+        close = difflib.get_close_matches(name, fake_names(), n=1)
+        hint = (f"did you mean {close[0]!r}?" if close else
+                "e.g. 'fake_sherbrooke' (127 qubits) or 'fake_oslo' (7 qubits)")
         raise OptionsError(f"option 'ibm_backend': {name!r} is not a fake device of "
-                           f"qiskit_ibm_runtime.fake_provider; {hint}e.g. 'fake_sherbrooke' "
-                           "(127 qubits) or 'fake_lagos' (7 qubits)") from None
+                           f"qiskit_ibm_runtime.fake_provider; {hint}") from None
 
 
 def check_device_name(name: str) -> None:

@@ -146,3 +146,36 @@ def test_a_failed_run_exits_1() -> None:
             "main(['solve', 'maxcut', 'generate:size=6,seed=1', '-b', 'dwave-sa'])\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 1 and "the solver gave up" in out.stderr, out.stderr
+
+
+def test_dotted_option_keys_fill_a_mapping_option() -> None:
+    import typer
+
+    from hybrid_workbench.cli import nest_dotted
+    from hybrid_workbench.options import parse_option_strings
+
+    parsed = parse_option_strings(["gate_backend=ibm", "gate_options={shots: 64}",
+                                   "gate_options.ibm_backend=fake_lagos",
+                                   "gate_options.zne_noise_factors=[1, 3]"])
+    assert nest_dotted(parsed) == {"gate_backend": "ibm", "gate_options": {
+        "shots": 64, "ibm_backend": "fake_lagos", "zne_noise_factors": [1, 3]}}
+    with pytest.raises(typer.BadParameter, match="'p' is not a mapping option"):
+        nest_dotted(parse_option_strings(["p=2", "p.x=1"]))
+
+
+def test_dotted_gate_options_reach_the_gate_backend(cli) -> None:
+    """``-o gate_options.ibm_backend=...`` arrives in ibm's options (a bad name is named)."""
+    pytest.importorskip("qiskit_ibm_runtime")
+    out = cli("solve", "maxcut", "generate:size=4,seed=1", "--backend", "qaoa", "-o",
+              "path=primitives", "-o", "gate_backend=ibm", "-o",
+              "gate_options.ibm_backend=fake_sherbroke", "-o", "p=1")
+    assert out.returncode == 2
+    assert "'fake_sherbroke' is not a fake device" in out.stderr
+    assert "did you mean 'fake_sherbrooke'" in out.stderr
+
+
+def test_dry_run_is_refused_by_a_backend_without_one(cli) -> None:
+    out = cli("solve", "maxcut", "generate:size=6,seed=1", "--backend", "exact", "--dry-run")
+    assert out.returncode == 2 and out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "backend 'exact' has no dry run" in lines[0]
