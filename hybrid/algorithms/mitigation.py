@@ -17,9 +17,12 @@ and the same options drive both places an estimator can run:
 Why this path: it is maintained by IBM together with the Runtime, so the mitigation that
 runs here is the one that runs on the hardware, under the same option names; mitiq would
 be the alternative but pins an older NumPy. Nothing of the mitigation itself is written
-here: this module only maps option spellings (``readout`` is the Runtime's
+here: this module maps option spellings (``readout`` is the Runtime's
 ``measure_mitigation``; ``zne_fit='richardson'`` is the polynomial through all factors)
-and reads the results.
+and reads the results. Two small things are its own: identity terms are added as the
+constant they are rather than measured, and the standard error of an extrapolated energy
+is propagated from the errors at each noise factor (:func:`extrapolation_weights`), since
+the library's is scaled by a three-point fit's residual, or infinite for an interpolation.
 
 Examples:
     >>> resilience_options("readout+zne", (1, 3, 5), "richardson")["zne"]
@@ -150,17 +153,18 @@ def mitigated_energy(simulator: Any, circuit: Any, observable: Any, x: np.ndarra
         ``energy``, ``sigma`` (standard error; None where none can be given) and, with ZNE,
         ``energies_by_factor`` and ``sigmas_by_factor`` (readout-mitigated when asked).
     """
-    from qiskit_ibm_runtime.executor_estimator import Estimator
+    from hybrid_workbench._optional import require
 
+    runtime = require("qiskit_ibm_runtime.executor_estimator", extra="noise",
+                      purpose="local error mitigation (qiskit-ibm-runtime >= 0.50)")
     # the identity term is exact (its zero variance would leave ZNE's weighted fit unweighted)
-    paulis = observable.simplify().paulis
-    identity = ~(paulis.x.any(axis=1) | paulis.z.any(axis=1))
-    coeffs = np.real(observable.simplify().coeffs)
-    constant = float(coeffs[identity].sum())
-    rest = observable.simplify()[~identity] if (~identity).any() else None
-    if rest is None:
+    observable = observable.simplify()
+    identity = ~(observable.paulis.x.any(axis=1) | observable.paulis.z.any(axis=1))
+    constant = float(np.real(observable.coeffs[identity]).sum())
+    if identity.all():
         return {"energy": constant, "sigma": 0.0}
-    estimator = Estimator(mode=simulator, options={
+    rest = observable[~identity]
+    estimator = runtime.Estimator(mode=simulator, options={
         "default_shots": int(shots), "simulator": {"seed_simulator": int(seed)}})
     apply_resilience(estimator, resilience)
     pub = (circuit, rest, np.asarray(x, dtype=float)[None, :]) \

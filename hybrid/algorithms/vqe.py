@@ -18,8 +18,8 @@ otherwise) is optimised by SciPy to minimise the energy of a
 Error mitigation is IBM's, through the Qiskit Runtime's ``resilience`` options
 (:mod:`hybrid_workbench.algorithms.mitigation`): ``readout`` is TREX, ``zne`` zero-noise
 extrapolation by gate folding over ``zne_factors`` (``zne_fit``). On a Runtime
-``EstimatorV2`` given from Python the options are set on that estimator and the Runtime
-mitigates every energy; on ``aer-noisy`` the Runtime's client-side estimator applies them
+``EstimatorV2`` given from Python the options are set on that estimator (in place) and
+the Runtime mitigates every energy; on ``aer-noisy`` the Runtime's client-side estimator applies them
 locally to the final energy. ``auto`` leaves a Runtime estimator's options as they are and
 is ``readout+zne`` on ``aer-noisy``.
 
@@ -227,8 +227,9 @@ class VQEBackend(Backend[VQEOptions]):
         if options.simulator == "aer-noisy":
             from hybrid_workbench._optional import is_installed
 
-            if not is_installed("qiskit_ibm_runtime"):
-                raise MissingDependencyError("simulator 'aer-noisy' needs qiskit-ibm-runtime; "
+            missing = [m for m in ("qiskit_ibm_runtime", "qiskit_aer") if not is_installed(m)]
+            if missing:
+                raise MissingDependencyError(f"simulator 'aer-noisy' needs {missing[0]}; "
                                              "install it with: pip install "
                                              "'hybrid-workbench[noise]'")
 
