@@ -28,13 +28,17 @@ state, active orbitals, for properties such as the dipole), the fraction of samp
 right electron sector, CCSD and HF energies, and the circuit that was sampled.
 
 Examples:
+    H2 in STO-3G (integrals in its Hartree-Fock orbitals, rounded):
+
     >>> import numpy as np
-    >>> h1 = np.array([[-1.0, -0.2], [-0.2, -0.5]]); h2 = np.zeros((2,) * 4)
-    >>> h2[0, 0, 0, 0] = h2[1, 1, 1, 1] = 0.6
-    >>> model = MolecularHamiltonian(h1, h2, ecore=0.5, norb=2, nelec=(1, 1))
-    >>> r = SQDBackend().solve(model, seed=1, options={"shots": 200, "samples_per_batch": 10})
-    >>> r.model_kind, r.info["subspace_dimension"][-1]
-    ('molecular', 4)
+    >>> h2 = np.zeros((2,) * 4)
+    >>> h2[0, 0, 0, 0], h2[1, 1, 1, 1] = 0.6746, 0.6975
+    >>> h2[0, 0, 1, 1] = h2[1, 1, 0, 0] = 0.6636
+    >>> h2[0, 1, 0, 1] = h2[1, 0, 1, 0] = h2[0, 1, 1, 0] = h2[1, 0, 0, 1] = 0.1813
+    >>> model = MolecularHamiltonian(np.diag([-1.2528, -0.4756]), h2, 0.7137, 2, (1, 1))
+    >>> r = SQDBackend().solve(model, seed=1, options={"shots": 2000, "samples_per_batch": 10})
+    >>> r.model_kind, round(r.energy, 3), r.info["subspace_dimension"][-1]
+    ('molecular', -1.138, 4)
 """
 
 from __future__ import annotations
