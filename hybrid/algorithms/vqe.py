@@ -338,9 +338,11 @@ def run_vqe(model: Any, options: VQEOptions, seed: int, deadline: Deadline | Non
     method = options.optimizer if options.optimizer != "auto" else (
         "COBYLA" if shot_based else "L-BFGS-B")
     rng = np.random.default_rng(seed)
-    # the final report: the optimum measured again (4x the shots; each ZNE factor, twirled)
-    budget = Budget(deadline, reserve_units=(4.0 + 8.0 * len(options.zne_factors)) if noisy
-                    else 1.0 if shot_based else 0.0)
+    from hybrid_workbench.algorithms.vqe_noisy import mitigation_reserve_s
+
+    # the final report: the optimum measured again with 4x the shots, and mitigated
+    budget = Budget(deadline, reserve_units=4.0 if noisy else 1.0 if shot_based else 0.0,
+                    reserve_s=mitigation_reserve_s(options) if simulator == "aer-noisy" else 0.0)
 
     path = None
     if noisy:

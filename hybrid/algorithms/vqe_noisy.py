@@ -50,6 +50,9 @@ __all__ = [
     "NoisyPath",
     "PauliMeasurement",
     "active_qubits",
+    "fake_device",
+    "mitigation_reserve_s",
+    "mitigation_table",
     "noisy_path",
 ]
 
@@ -175,6 +178,17 @@ class PauliMeasurement:
                 variance[k] += per_shot.var(ddof=1) / len(per_shot) if len(per_shot) > 1 \
                     else np.inf
         return energy, np.sqrt(variance)
+
+
+def mitigation_reserve_s(options: Any) -> float:
+    """Seconds to hold back for the locally mitigated final energy on ``aer-noisy``: about
+    what the Runtime's client-side estimator takes for a few-qubit circuit on one CPU core
+    (twirled readout calibration 3 s, each ZNE noise factor 1 s more)."""
+    chosen = "readout+zne" if options.mitigation == "auto" else options.mitigation
+    if chosen == "none":
+        return 0.0
+    return (3.0 if "readout" in chosen else 1.5) + (
+        1.0 * len(options.zne_factors) if "zne" in chosen else 0.0)
 
 
 @functools.cache
