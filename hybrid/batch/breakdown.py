@@ -206,7 +206,7 @@ def target_table(rows: Iterable[Mapping[str, Any]],
         group = [rows[i] for i in idx]
         sense = instance_sense(group, usecase)
         reference, source = choose_reference(group, sense)
-        if reference is None:
+        if not reference:  # none, or zero (a residual): fractions of it say nothing
             continue
         for label in sorted({labels[i] for i in idx}):
             runs = [rows[i] for i in idx if labels[i] == label]

@@ -197,7 +197,8 @@ def _plot_metrics(rows: Sequence[Mapping[str, Any]], out: Path) -> dict[str, Pat
             continue
         variants = sorted({r["variant"] for r in recs})
         instances = sorted({r["instance"] for r in recs})
-        fig, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 4), squeeze=False)
+        fig, axes = plt.subplots(1, len(shown), figsize=(max(6.0, 4.2 * len(shown)), 4),
+                                 squeeze=False)
         for ax, col in zip(axes[0], shown):
             for inst in instances:
                 pts = [(variants.index(r["variant"]), r[col]) for r in recs
