@@ -314,6 +314,7 @@ def run_vqe(model: Any, options: VQEOptions, seed: int, deadline: Deadline | Non
             as ``aer-statevector``).
     """
     from hybrid_workbench.algorithms.ansatz import build_ansatz
+    from hybrid_workbench.algorithms.vqe_noisy import mitigation_reserve_s
 
     deadline = deadline if deadline is not None else Deadline.start(None)
     simulator = simulator or options.simulator
@@ -324,7 +325,7 @@ def run_vqe(model: Any, options: VQEOptions, seed: int, deadline: Deadline | Non
     num_params = ansatz.num_parameters
     noisy = simulator == "aer-noisy" or (simulator == "user" and primitives is not None
                                          and primitives.estimator is None)
-    runtime = False
+    runtime, resilience = False, None
     if simulator == "user" and primitives is not None and primitives.estimator is not None:
         from hybrid_workbench.algorithms.mitigation import (
             is_runtime_estimator,
@@ -338,8 +339,6 @@ def run_vqe(model: Any, options: VQEOptions, seed: int, deadline: Deadline | Non
     method = options.optimizer if options.optimizer != "auto" else (
         "COBYLA" if shot_based else "L-BFGS-B")
     rng = np.random.default_rng(seed)
-    from hybrid_workbench.algorithms.vqe_noisy import mitigation_reserve_s
-
     # the final report: the optimum measured again with 4x the shots, and mitigated
     budget = Budget(deadline, reserve_units=4.0 if noisy else 1.0 if shot_based else 0.0,
                     reserve_s=mitigation_reserve_s(options) if simulator == "aer-noisy" else 0.0)
