@@ -10,7 +10,13 @@ kind          type                                       typical producer
 ``cqm``       :class:`dimod.ConstrainedQuadraticModel`   constrained formulations
 ``pauli``     :class:`qiskit.quantum_info.SparsePauliOp`  chemistry, Ising to Pauli
 ``circuit``   :class:`qiskit.QuantumCircuit`             RCS, factoring
+``molecular`` :class:`~hybrid_workbench.algorithms.       chemistry (for ``sqd``)
+              sqd_circuit.MolecularHamiltonian`
 ============  =========================================  ==============================
+
+A model type of the workbench's own (no library has one that fits) declares its kind with
+a class attribute ``workbench_model_kind`` and its size with ``workbench_size`` (qubits or
+variables), and may give ``describe()``: the core then knows it without importing it.
 
 :func:`model_kind` tells them apart *without importing qiskit*, so that ``import hybrid``
 stays light.
@@ -45,12 +51,13 @@ __all__ = [
     "spin_to_binary_sample",
 ]
 
-ModelKind = Literal["bqm", "cqm", "pauli", "circuit"]
-MODEL_KINDS: tuple[str, ...] = ("bqm", "cqm", "pauli", "circuit")
+ModelKind = Literal["bqm", "cqm", "pauli", "circuit", "molecular", "unit-disk"]
+MODEL_KINDS: tuple[str, ...] = ("bqm", "cqm", "pauli", "circuit", "molecular", "unit-disk")
 
 
 def model_kind(model: Any) -> str | None:
-    """The kind of ``model`` (``'bqm'``, ``'cqm'``, ``'pauli'``, ``'circuit'``), or None.
+    """The kind of ``model`` (``'bqm'``, ``'cqm'``, ``'pauli'``, ``'circuit'``, or a workbench
+    model's declared ``workbench_model_kind``), or None.
 
     Recognised by class, without importing dimod or qiskit: a model of theirs can only
     exist once they are imported.
@@ -61,6 +68,9 @@ def model_kind(model: Any) -> str | None:
             return "bqm"
         if isinstance(model, dimod_.ConstrainedQuadraticModel):
             return "cqm"
+    declared = getattr(type(model), "workbench_model_kind", None)
+    if isinstance(declared, str) and declared in MODEL_KINDS:
+        return declared
     for cls in type(model).__mro__:
         path = f"{cls.__module__}.{cls.__qualname__}"
         if path.startswith("qiskit.quantum_info.operators.symplectic.sparse_pauli_op.SparsePauliOp"):
@@ -77,6 +87,8 @@ def model_size(model: Any) -> int:
         return len(model.variables)
     if kind in ("pauli", "circuit"):
         return int(model.num_qubits)
+    if kind is not None:
+        return int(model.workbench_size)
     raise TypeError(f"not a workbench model: {type(model).__name__}")
 
 
@@ -93,6 +105,10 @@ def describe_model(model: Any) -> str:
         return f"SparsePauliOp on {model.num_qubits} qubits with {len(model)} terms"
     if kind == "circuit":
         return f"QuantumCircuit on {model.num_qubits} qubits, depth {model.depth()}"
+    if kind is not None and callable(getattr(model, "describe", None)):
+        return str(model.describe())
+    if kind is not None:
+        return f"{kind} model of size {model_size(model)}"
     return f"object of type {type(model).__name__} (not a workbench model)"
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -61,6 +61,9 @@ class MolecularHamiltonian:
     norb: int
     nelec: tuple[int, int]
 
+    #: how the core recognises this model type (``hybrid_workbench.models.model_kind``)
+    workbench_model_kind: ClassVar[str] = "molecular"
+
     def __post_init__(self) -> None:
         h1 = np.asarray(self.h1, dtype=float)
         h2 = np.asarray(self.h2, dtype=float)
@@ -82,6 +85,16 @@ class MolecularHamiltonian:
     def num_qubits(self) -> int:
         """Qubits of the Jordan-Wigner encoding: one per spin orbital."""
         return 2 * self.norb
+
+    @property
+    def workbench_size(self) -> int:
+        """The model's size in the core's tables: its qubits."""
+        return self.num_qubits
+
+    def describe(self) -> str:
+        """One line for messages and tables."""
+        return (f"molecular Hamiltonian: {sum(self.nelec)} electrons in {self.norb} orbitals "
+                f"({self.num_qubits} qubits)")
 
     def to_ffsim(self) -> Any:
         """The same integrals as an ``ffsim.MolecularHamiltonian`` (constant included)."""
