@@ -24,14 +24,8 @@ options (:mod:`hybrid_workbench.backends.ibm.options`); local testing mode ignor
 the Runtime warns, and ``info['mitigation_applied']`` says so.
 
 :meth:`IBMBackend.dry_run` transpiles without submitting and reports depth, two-qubit gates
-and the estimated QPU seconds (:mod:`hybrid_workbench.backends.ibm.dryrun`).
-
-Examples:
-    >>> from qiskit import QuantumCircuit
-    >>> qc = QuantumCircuit(2); _ = qc.h(0); _ = qc.cx(0, 1)
-    >>> report = IBMBackend().dry_run(qc, {"ibm_backend": "fake_lagos", "shots": 100})
-    >>> report["two_qubit_gates"], report["submitted"]
-    (1, False)
+and the estimated QPU seconds (:mod:`hybrid_workbench.backends.ibm.dryrun`), e.g.
+``IBMBackend().dry_run(circuit, {"ibm_backend": "fake_sherbrooke"})["two_qubit_gates"]``.
 """
 
 from __future__ import annotations
@@ -127,19 +121,20 @@ class IBMBackend(Backend[IBMOptions]):
     def _solve(self, model: Any, options: IBMOptions, deadline: Deadline, seed: int) -> Solved:
         circuit = model if model.num_clbits else model.measure_all(inplace=False)
         backend = runtime.device(options.ibm_backend)
+        local = options.is_fake
         start = time.perf_counter()
         isa = self._pass_manager(backend, options, seed).run(circuit)
         asked = sampler_options(options)
         with runtime.execution_mode(backend, options.mode) as mode:
-            sampler = runtime.make_sampler(mode, asked, seed, local=options.is_fake)
+            sampler = runtime.make_sampler(mode, asked, seed, local=local)
             job = sampler.run([isa], shots=options.shots)
             pub = job.result()[0]
         solver_s = time.perf_counter() - start
         counts = {str(k): int(v) for k, v in pub.join_data().get_counts().items()}
         best = max(sorted(counts), key=lambda k: counts[k])
         sample = {i: int(bit) for i, bit in enumerate(reversed(best))}
-        local = options.is_fake
         info = {
+            "device": "simulator" if local else "qpu",
             "counts": counts, "shots": options.shots, "num_qubits": model.num_qubits,
             "num_clbits": circuit.num_clbits, "ibm_backend": backend.name,
             "method": f"qiskit-ibm-runtime SamplerV2 on {backend.name}"

@@ -118,6 +118,30 @@ def test_bad_options_are_refused_before_work(ibm) -> None:
             ibm.solve(ghz(8), seed=1, options={"ibm_backend": SMALL})
 
 
+def test_a_real_device_is_fetched_by_a_service_built_without_arguments(
+        ibm, dummy_credentials, monkeypatch) -> None:
+    """The service reads the credentials itself; none are passed (a stub stands in for IBM)."""
+    import qiskit_ibm_runtime
+
+    from hybrid_workbench.backends.ibm.runtime import fake_device
+
+    calls = []
+
+    class Service:
+        def __init__(self, *args, **kwargs) -> None:
+            calls.append(("init", args, kwargs))
+
+        def backend(self, name):
+            calls.append(("backend", name))
+            return fake_device(SMALL)  # a device object, offline
+
+    monkeypatch.setattr(qiskit_ibm_runtime, "QiskitRuntimeService", Service)
+    r = ibm.solve(ghz(2), seed=1, options={"ibm_backend": "ibm_example", "shots": 100})
+    assert calls == [("init", (), {}), ("backend", "ibm_example")]
+    assert r.info["local_testing"] is False and r.info["device"] == "qpu"
+    assert sum(r.info["counts"].values()) == 100
+
+
 # -- sampling circuits ---------------------------------------------------------------------
 @pytest.mark.parametrize("mode", ["batch", "session", "job"])
 def test_sampling_matches_the_exact_distribution_and_records_the_run(ibm, mode) -> None:
@@ -131,6 +155,7 @@ def test_sampling_matches_the_exact_distribution_and_records_the_run(ibm, mode) 
     assert total_variation(counts, exact_distribution(qc)) < 0.2
     info = r.info
     assert info["ibm_backend"] == SMALL and info["local_testing"] is True
+    assert info["device"] == "simulator"
     assert info["execution_mode"] == mode and info["job_id"] and info["qpu_usage_s"] == 0.0
     published = fake_device(SMALL).properties().last_update_date
     assert info["calibrated_at"] == published.isoformat()
@@ -254,8 +279,11 @@ def test_fixed_angle_qaoa_on_fake_sherbrooke_matches_aer_noisy(ibm) -> None:
     isa = ibm_prims.transpile(bound)
     shots = 3000
     runs = {}
-    for name, prims in (("ibm", ibm_prims), ("aer-noisy", backend_primitives("aer-noisy", seed=4)),
-                        ("ideal", backend_primitives("aer-statevector", seed=4))):
+    # different seeds: the samples must be independent for the test to mean anything (one
+    # seed on the same noise model gives nearly the same shots)
+    for name, prims in (("ibm", ibm_prims),
+                        ("aer-noisy", backend_primitives("aer-noisy", seed=104)),
+                        ("ideal", backend_primitives("aer-statevector", seed=204))):
         pub = prims.sampler.run([isa], shots=shots).result()[0]
         runs[name] = _cut_histogram(pub.join_data().get_counts(), edges)
     assert _same_distribution_p(runs["ibm"], runs["aer-noisy"]) > 1e-3, runs
