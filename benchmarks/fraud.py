@@ -3,7 +3,9 @@
 Over several seeded synthetic data sets (make_classification, 3 % fraud), the same
 classifier is trained on each method's training set and scored on the same held-out split
 (recall, precision, F1 at 0.5; PR-AUC; ROC-AUC). The QUBO selection runs on ``dwave-sa``.
-Reported as means and standard deviations, whoever wins. Writes docs/benchmarks/fraud.md
+Reported as means and standard deviations, whoever wins. A script because the other
+methods are not backends (the engine compares backends; the QUBO solvers' comparison is
+the job file ``benchmarks/jobs/fraud.yaml``). Writes docs/benchmarks/fraud_resampling.md
 and fraud_metrics.png, then rebuilds docs/benchmarks.md.
 
     .venv/bin/python benchmarks/fraud.py [--quick]
@@ -21,17 +23,17 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from rich.progress import track  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from rich.progress import track
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
-from collect import collect  # noqa: E402
+from collect import collect
 
-from hybrid_workbench.usecases.fraud.compare import METRICS, compare  # noqa: E402
-from hybrid_workbench.usecases.fraud.data import generate_instance  # noqa: E402
+from hybrid_workbench.usecases.fraud.compare import METRICS, compare
+from hybrid_workbench.usecases.fraud.data import generate_instance
 
 OUT = ROOT / "docs" / "benchmarks"
 
@@ -76,16 +78,20 @@ def main() -> None:
     plt.close(fig)
 
     cmd = "`.venv/bin/python benchmarks/fraud.py" + (" --quick`" if args.quick else "`")
-    lines = ["## Fraud: training-data selection", "",
-             f"Machine: {platform.processor() or platform.machine()}, 2-core CPU, no GPU. "
-             f"Repeat with {cmd}.", "",
-             f"{len(data_seeds)} synthetic data sets (`make_classification`, {n_samples} rows, "
+    lines = ["## Fraud: QUBO selection against resampling methods", "",
+             ("Script, not a job file: random undersampling, SMOTE and no resampling are "
+             "classical methods, not backends, so the engine cannot run them beside the QUBO "
+             "selection. The QUBO solvers' own comparison is in the fraud section (job file "
+             "`benchmarks/jobs/fraud.yaml`)."), "",
+             (f"Machine: {platform.processor() or platform.machine()}, 2-core CPU, no GPU. "
+             f"Repeat with {cmd}."), "",
+             (f"{len(data_seeds)} synthetic data sets (`make_classification`, {n_samples} rows, "
              "3 % fraud, 30 % held out, seeds "
              f"{list(data_seeds)}). Training sets: `qubo` = all fraud rows + as many legitimate "
              "rows chosen by the selection QUBO (k-means prototypes, coverage - diversity, "
              "solved by `dwave-sa`); `random` = random undersampling to balance; `smote` = "
              "SMOTE to balance; `all` = no resampling. Same classifier, same test split. "
-             "Recall/precision at the 0.5 threshold.", "",
+             "Recall/precision at the 0.5 threshold."), "",
              "| classifier | method | recall | precision | F1 | PR-AUC | ROC-AUC |",
              "|---|---|---:|---:|---:|---:|---:|"]
     for clf in classifiers:
@@ -103,7 +109,7 @@ def main() -> None:
                     f"on {int((pr.qubo > pr.random).sum())}/{len(pr)}, above SMOTE on "
                     f"{int((pr.qubo > pr.smote).sum())}/{len(pr)}.")
     lines += ["", *wins, "", "![fraud metrics](./fraud_metrics.png)", ""]
-    (OUT / "fraud.md").write_text("\n".join(lines))
+    (OUT / "fraud_resampling.md").write_text("\n".join(lines))
     df.to_csv("/tmp/fraud_benchmark_rows.csv", index=False)
     print("\n".join(lines))
     print(collect())
