@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -69,7 +70,10 @@ from hybrid_workbench._optional import lazy_module
 
 dimod = lazy_module("dimod")
 
-from hybrid_workbench.algorithms.qaoa_circuit import AerQAOAEvaluator, CircuitQAOAEvaluator
+from hybrid_workbench.algorithms.qaoa_circuit import (
+    AerQAOAEvaluator,
+    CircuitQAOAEvaluator,
+)
 from hybrid_workbench.algorithms.qaoa_loop import QAOARun, interp, linear_ramp, run_qaoa
 from hybrid_workbench.backend import SamplerBackend
 from hybrid_workbench.deadline import Deadline
@@ -206,6 +210,30 @@ class QAOABackend(SamplerBackend[QAOAOptions]):
                 raise OptionsError(f"qaoa: gate_backend {options.gate_backend!r} is not a "
                                    "gate-model backend (no primitives); use e.g. "
                                    "'aer-statevector'")
+
+    def dry_run(self, model: Any, options: Mapping[str, Any] | BackendOptions | None = None,
+                seed: int | None = None) -> dict[str, Any]:
+        """The QAOA circuit the ``primitives`` path would submit, as the gate backend's dry
+        run reports it (nothing runs); ``evaluations_max`` bounds the optimiser's calls."""
+        from hybrid_workbench.algorithms.ising import bqm_to_pauli
+        from hybrid_workbench.algorithms.qaoa_circuit import qaoa_circuit
+        from hybrid_workbench.registry import get_backend
+
+        opts = self.make_options(options)
+        self._check(model, opts)
+        if self.resolve_path(opts) != "primitives" or self.user_primitives is not None:
+            raise OptionsError("qaoa: a dry run needs path=primitives and a gate_backend that "
+                               "submits to a device (e.g. gate_backend=ibm); the fast path "
+                               "submits nothing")
+        op, _, variables = bqm_to_pauli(model)
+        circuit, _, _ = qaoa_circuit(op, len(variables), opts.p)
+        report = get_backend(opts.gate_backend).dry_run(circuit, opts.gate_options, seed=seed)
+        layers = range(1, opts.p + 1) if opts.init == "interp" else (opts.p,)
+        evaluations = opts.maxiter * len(layers) + 1
+        total = report.get("estimated_qpu_s")
+        return {**report, "backend": self.name, "gate_backend": opts.gate_backend, "p": opts.p,
+                "evaluations_max": evaluations,
+                "estimated_qpu_s_max": None if total is None else round(total * evaluations, 6)}
 
     def _setup(self, options: QAOAOptions) -> None:
         """Imports; under a time limit, the fast path's cost calibration (it compiles the

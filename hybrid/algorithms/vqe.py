@@ -9,6 +9,8 @@ otherwise) is optimised by SciPy to minimise the energy of a
   once by its pass manager, parameters are bound per call);
 * ``reference`` -- Qiskit's ``StatevectorEstimator`` (pure Python statevector: the
   independent cross-check, slow beyond a few hundred gates);
+* any other gate-model backend by name (``simulator='ibm'``, with ``gate_options`` such
+  as ``{"ibm_backend": "fake_sherbrooke"}``): its primitives, as if given from Python;
 * ``aer-noisy`` -- the noise model of a 127-qubit IBM device, simulated on the qubits the
   ansatz is laid out on (:mod:`hybrid_workbench.algorithms.vqe_noisy`). Energies then come
   from shots, and the optimum is measured again unmitigated and with the error mitigation
@@ -63,7 +65,7 @@ Examples:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -71,6 +73,7 @@ import numpy as np
 from hybrid_workbench.algorithms.budget import Budget
 from hybrid_workbench.algorithms.vqe_loop import (
     Objective,
+    ideal_batch,
     optimise,
 )
 from hybrid_workbench.backend import Backend
@@ -82,11 +85,14 @@ from hybrid_workbench.errors import (
 )
 from hybrid_workbench.options import BackendOptions
 from hybrid_workbench.primitives import Primitives, backend_primitives
+from hybrid_workbench.registry import NAME_RE
 from hybrid_workbench.result import Solved, Status
 
 __all__ = ["VQEBackend", "VQEOptions", "run_vqe"]
 
 NOISY_MAX_QUBITS = 12
+#: simulators run by this module itself; any other name is a gate-model backend (e.g. ibm)
+BUILTIN_SIMULATORS = ("auto", "reference", "aer-statevector", "aer-mps", "aer-noisy")
 
 
 @dataclass(frozen=True)
@@ -103,8 +109,12 @@ class VQEOptions(BackendOptions):
             ``tol`` for the gradient-free methods).
         restarts: extra random starting points (the best run is kept).
         simulator: ``aer-statevector``, ``aer-mps``, ``aer-noisy`` (gate-model backends
-            asked of the registry) or ``reference`` (Qiskit's ``StatevectorEstimator``);
-            ``auto``: the primitives given from Python, else ``aer-statevector``.
+            asked of the registry), ``reference`` (Qiskit's ``StatevectorEstimator``), or the
+            name of any other gate-model backend (e.g. ``ibm``), whose primitives are built
+            with ``gate_options``; ``auto``: the primitives given from Python, else
+            ``aer-statevector``.
+        gate_options: options of that other gate-model backend's primitives (e.g.
+            ``{"ibm_backend": "fake_sherbrooke"}``).
         shots: shots per energy (None: exact on ideal simulators, 4096 on ``aer-noisy``).
         mitigation: ``none``, ``readout`` (TREX), ``zne``, ``readout+zne``: the Runtime's
             resilience options, on a Runtime estimator or (locally) on ``aer-noisy``;
@@ -128,8 +138,8 @@ class VQEOptions(BackendOptions):
     maxiter: int = 400
     tol: float = 1e-9
     restarts: int = 0
-    simulator: Literal["auto", "reference", "aer-statevector", "aer-mps",
-                       "aer-noisy"] = "auto"
+    simulator: str = "auto"
+    gate_options: dict[str, Any] = field(default_factory=dict)
     shots: int | None = None
     mitigation: Literal["auto", "none", "readout", "zne", "readout+zne"] = "auto"
     zne_factors: tuple[int, ...] = (1, 3, 5)
@@ -143,6 +153,12 @@ class VQEOptions(BackendOptions):
     time_limit: float | None = None
 
     def __post_init__(self) -> None:
+        if not NAME_RE.match(self.simulator or ""):
+            raise OptionsError(f"simulator must be 'auto', 'reference', an 'aer-*' simulator or "
+                               f"a gate-model backend's name such as 'ibm', got {self.simulator!r}")
+        if self.gate_options and self.simulator in BUILTIN_SIMULATORS:
+            raise OptionsError(f"gate_options are for another gate-model backend (e.g. "
+                               f"simulator='ibm'); simulator={self.simulator!r} takes none")
         if self.reps is not None and self.reps < 1:
             raise OptionsError(f"reps must be >= 1, got {self.reps}")
         if self.maxiter < 1 or self.restarts < 0:
@@ -207,6 +223,14 @@ class VQEBackend(Backend[VQEOptions]):
 
     def _check(self, model: Any, options: VQEOptions) -> None:
         super()._check(model, options)
+        if options.simulator not in BUILTIN_SIMULATORS:  # another gate-model backend
+            from hybrid_workbench.primitives import is_gate_model
+            from hybrid_workbench.registry import get_backend
+
+            if not is_gate_model(get_backend(options.simulator)):
+                raise OptionsError(f"vqe: simulator={options.simulator!r} is not a gate-model "
+                                   "backend (it hands out no primitives); use e.g. "
+                                   "'aer-statevector' or 'ibm'")
         if self.user_primitives is not None and options.simulator != "auto":
             raise OptionsError(f"vqe: this backend was given primitives, which simulator="
                                f"{options.simulator!r} would ignore; leave simulator at 'auto'")
@@ -216,7 +240,8 @@ class VQEBackend(Backend[VQEOptions]):
         if reason:
             raise UnsupportedModelError(f"backend 'vqe': {reason}")
         _spec(model, options).validate()
-        if options.mitigation not in ("auto", "none") and options.simulator != "aer-noisy":
+        if options.mitigation not in ("auto", "none") and options.simulator in (
+                "auto", "reference", "aer-statevector", "aer-mps"):
             from hybrid_workbench.algorithms.mitigation import is_runtime_estimator
 
             estimator = getattr(self.user_primitives, "estimator", None)
@@ -252,54 +277,21 @@ class VQEBackend(Backend[VQEOptions]):
 
             fake_device(options.noise_backend or DEFAULT_NOISE_BACKEND)[1].run(qc)
         elif simulator.startswith("aer-"):  # build (and cache) the primitives, warm the transpiler
-            _primitives(simulator, None).transpile(qc)
+            backend_primitives(simulator).transpile(qc)
 
     def _solve(self, model: Any, options: VQEOptions, deadline: Deadline, seed: int) -> Solved:
         start = time.perf_counter()
-        info = run_vqe(model, options, seed, deadline, self.user_primitives,
-                       self.resolve_simulator(options))
+        simulator = self.resolve_simulator(options)
+        if simulator in BUILTIN_SIMULATORS or simulator == "user":
+            info = run_vqe(model, options, seed, deadline, self.user_primitives, simulator)
+        else:  # another gate-model backend by name: its primitives, as if given from Python
+            primitives = backend_primitives(simulator, options.gate_options or None, seed=seed)
+            info = run_vqe(model, options, seed, deadline, primitives, "user")
+            info["simulator"] = simulator
         solver_s = time.perf_counter() - start
         energy = info.pop("energy")
         status = Status.TIME_LIMIT if info["stopped"] else Status.BEST_FOUND
         return Solved(energy=float(energy), solver_s=solver_s, status=status, info=info)
-
-
-def _primitives(simulator: str, seed: int | None) -> Primitives:
-    """The primitives of gate-model backend ``simulator``, asked of the registry (cached
-    there)."""
-    return backend_primitives(simulator, seed=seed)
-
-
-def _ideal_batch(model: Any, ansatz: Any, options: VQEOptions, seed: int,
-                 primitives: Primitives | None = None) -> Any:
-    """A function points -> (energies, standard errors) on an estimator (``primitives`` or
-    by name)."""
-    simulator = options.simulator if primitives is None else "user"
-    if simulator == "reference":
-        from qiskit.primitives import StatevectorEstimator
-
-        estimator = StatevectorEstimator(seed=seed)
-        circuit, observable = ansatz, model
-        precision = None if options.shots is None else 1.0 / np.sqrt(options.shots)
-    else:
-        if primitives is None:
-            name = "aer-statevector" if simulator == "auto" else simulator
-            primitives = _primitives(name, None if options.shots is None else seed)
-        estimator = primitives.estimator
-        circuit = primitives.transpile(ansatz)
-        observable = primitives.observable_for(model, circuit)
-        precision = (None if simulator == "user" else 0.0) if options.shots is None \
-            else 1.0 / np.sqrt(options.shots)
-
-    def batch(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pub = (circuit, observable, points) if circuit.num_parameters else (circuit, observable)
-        data = estimator.run([pub], precision=precision).result()[0].data
-        stds = getattr(data, "stds", None)
-        return (np.broadcast_to(np.asarray(data.evs, dtype=float), (len(points),)),
-                np.broadcast_to(np.asarray(np.nan if stds is None else stds, dtype=float),
-                                (len(points),)))
-
-    return batch
 
 
 def run_vqe(model: Any, options: VQEOptions, seed: int, deadline: Deadline | None = None,
@@ -356,7 +348,7 @@ def run_vqe(model: Any, options: VQEOptions, seed: int, deadline: Deadline | Non
 
             assert primitives is not None
             apply_resilience(primitives.estimator, resilience)
-        batch = _ideal_batch(model, ansatz, options, seed,
+        batch = ideal_batch(model, ansatz, options, seed,
                              primitives if simulator == "user" else None)
 
     objective = Objective(batch, options.gradient_step, budget)

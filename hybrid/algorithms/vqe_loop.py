@@ -29,8 +29,9 @@ import numpy as np
 from hybrid_workbench.algorithms.budget import Budget, DeadlineReached
 from hybrid_workbench.deadline import Deadline
 from hybrid_workbench.errors import SolverError
+from hybrid_workbench.primitives import Primitives, backend_primitives
 
-__all__ = ["GRADIENT_FREE", "GTOL", "LoopResult", "Objective", "optimise"]
+__all__ = ["GRADIENT_FREE", "GTOL", "LoopResult", "Objective", "ideal_batch", "optimise"]
 
 GRADIENT_FREE = ("COBYLA", "Nelder-Mead", "Powell")
 GTOL = 1e-6  # gradient norm at which gradient-based optimisers stop (Hartree/radian)
@@ -173,3 +174,35 @@ def optimise(objective: Objective, starts: list[np.ndarray], method: str, option
         raise SolverError(f"vqe: the time limit ({deadline.limit_s} s) ended before the first "
                           "energy was measured; raise time_limit")
     return LoopResult(best, history, iterations, runs, stopped, method)
+
+
+def ideal_batch(model: Any, ansatz: Any, options: Any, seed: int,
+                primitives: Primitives | None = None) -> Any:
+    """A function points -> (energies, standard errors) on an estimator (``primitives`` or
+    by name)."""
+    simulator = options.simulator if primitives is None else "user"
+    if simulator == "reference":
+        from qiskit.primitives import StatevectorEstimator
+
+        estimator = StatevectorEstimator(seed=seed)
+        circuit, observable = ansatz, model
+        precision = None if options.shots is None else 1.0 / np.sqrt(options.shots)
+    else:
+        if primitives is None:
+            name = "aer-statevector" if simulator == "auto" else simulator
+            primitives = backend_primitives(name, seed=None if options.shots is None else seed)
+        estimator = primitives.estimator
+        circuit = primitives.transpile(ansatz)
+        observable = primitives.observable_for(model, circuit)
+        precision = (None if simulator == "user" else 0.0) if options.shots is None \
+            else 1.0 / np.sqrt(options.shots)
+
+    def batch(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pub = (circuit, observable, points) if circuit.num_parameters else (circuit, observable)
+        data = estimator.run([pub], precision=precision).result()[0].data
+        stds = getattr(data, "stds", None)
+        return (np.broadcast_to(np.asarray(data.evs, dtype=float), (len(points),)),
+                np.broadcast_to(np.asarray(np.nan if stds is None else stds, dtype=float),
+                                (len(points),)))
+
+    return batch

@@ -52,7 +52,6 @@ __all__ = [
     "active_qubits",
     "fake_device",
     "mitigation_reserve_s",
-    "mitigation_table",
     "noisy_path",
 ]
 
@@ -305,36 +304,3 @@ def noisy_path(model: Any, ansatz: Any, options: Any, seed: int,
 
     return NoisyPath(estimated, final_estimated, model, ansatz, simulator, circuit, observable,
                      info={"noise_backend": name, "physical_qubits": qubits})
-
-
-def mitigation_table(model: Any, seed: int = 11, **options: Any) -> list[dict[str, Any]]:
-    """Unmitigated and each mitigated energy at one noisy VQE optimum, beside exact values.
-
-    Runs ``vqe`` on ``aer-noisy`` (``options`` as for it), then measures its optimum with
-    every ``mitigation`` setting on the same simulated device and seed. Rows: ``mitigation``,
-    ``energy``, ``sigma``, ``ideal_at_optimum`` (statevector at the same parameters) and
-    ``exact_ground`` (exact diagonalisation).
-    """
-    from hybrid_workbench.algorithms.ansatz import build_ansatz
-    from hybrid_workbench.algorithms.mitigation import (
-        MITIGATIONS,
-        mitigated_energy,
-        resilience_options,
-    )
-    from hybrid_workbench.algorithms.vqe import VQEBackend, VQEOptions, _spec
-
-    opts = VQEOptions(**{**options, "simulator": "aer-noisy", "mitigation": "none"})
-    result = VQEBackend().solve(model, seed=seed, options=opts)
-    x = np.asarray(result.info["optimal_parameters"], dtype=float)
-    path = noisy_path(model, build_ansatz(_spec(model, opts)), opts, seed)
-    shots = result.info["noisy"]["final_shots"]
-    exact = float(np.linalg.eigvalsh(model.to_matrix())[0])
-    rows = []
-    for name in MITIGATIONS:
-        out = mitigated_energy(path.simulator, path.circuit, path.observable, x,
-                               resilience_options(name, opts.zne_factors, opts.zne_fit),
-                               shots, seed)
-        rows.append({"mitigation": name, "energy": out["energy"], "sigma": out["sigma"],
-                     "ideal_at_optimum": result.info["noisy"]["ideal_at_optimum"],
-                     "exact_ground": exact})
-    return rows

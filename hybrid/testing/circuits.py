@@ -34,6 +34,11 @@ __all__ = ["CIRCUIT_CHECKS", "exact_distribution", "total_variation"]
 
 
 
+
+def _options(backend: Any, **extra: Any) -> dict[str, Any]:
+    """The backend's conformance options (e.g. a small device) with ``extra`` on top."""
+    return {**dict((getattr(backend, "conformance", {}) or {}).get("options", {})), **extra}
+
 def _tvd_limit(backend: Any) -> float:
     return float(dict(getattr(backend, "conformance", {}) or {}).get("circuit_tvd", 0.08))
 
@@ -99,7 +104,7 @@ def check_circuit_distribution(backend: Any) -> None:
     shots = 4000
     for what, qc in (("GHZ-4", _ghz(4)), ("random-5", _random(5, seed=3))):
         probs = exact_distribution(qc)
-        result = backend.solve(qc, seed=11, options={"shots": shots})
+        result = backend.solve(qc, seed=11, options=_options(backend, shots=shots))
         _check_contract(backend, result, qc.num_qubits, qc.num_qubits, shots, what)
         tvd = total_variation(dict(result.info["counts"]), probs)
         if tvd > limit:
@@ -116,7 +121,7 @@ def check_circuit_measurements(backend: Any) -> None:
     qc.h(0)
     qc.cx(0, 1)
     qc.measure([0, 1], [0, 1])
-    result = backend.solve(qc, seed=4, options={"shots": 500})
+    result = backend.solve(qc, seed=4, options=_options(backend, shots=500))
     _check_contract(backend, result, 3, 2, 500, "bell+spectator")
     counts = dict(result.info["counts"])
     good = counts.get("00", 0) + counts.get("11", 0)
@@ -127,8 +132,8 @@ def check_circuit_measurements(backend: Any) -> None:
 def check_circuit_seed_and_json(backend: Any) -> None:
     """Same seed, same counts; the result survives a JSON round trip."""
     qc = _random(4, seed=8)
-    a = backend.solve(qc, seed=21, options={"shots": 300})
-    b = backend.solve(qc, seed=21, options={"shots": 300})
+    a = backend.solve(qc, seed=21, options=_options(backend, shots=300))
+    b = backend.solve(qc, seed=21, options=_options(backend, shots=300))
     if dict(a.info["counts"]) != dict(b.info["counts"]):
         _fail(backend, "same seed gave different counts")
     again = Result.from_json(json.dumps(json.loads(a.to_json())))

@@ -179,3 +179,19 @@ def test_dry_run_is_refused_by_a_backend_without_one(cli) -> None:
     assert out.returncode == 2 and out.stdout == ""
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "backend 'exact' has no dry run" in lines[0]
+
+
+def test_qaoa_dry_run_on_ibm_reports_the_circuit_it_would_submit(cli) -> None:
+    """Nothing is submitted; each of the 14 ZZ terms of the p=1 circuit needs at least two
+    ECR gates on the device (routing adds more), and the optimiser's calls are bounded."""
+    out = cli("solve", "maxcut", "generate:size=8,seed=1", "--backend", "qaoa", "-o",
+              "path=primitives", "-o", "gate_backend=ibm", "-o",
+              "gate_options.ibm_backend=fake_sherbrooke", "-o", "p=1", "-o", "maxiter=50",
+              "--dry-run", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["submitted"] is False and report["gate_backend"] == "ibm"
+    assert report["num_qubits"] == 8 and report["two_qubit_gates"] >= 2 * 14
+    assert report["operations"]["ecr"] == report["two_qubit_gates"]
+    assert report["evaluations_max"] == 50 * 1 + 1
+    assert report["estimated_qpu_s_max"] > report["estimated_qpu_s"] > 0

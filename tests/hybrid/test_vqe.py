@@ -18,7 +18,8 @@ from hybrid_workbench.algorithms.mitigation import (
     extrapolation_weights,
     resilience_options,
 )
-from hybrid_workbench.algorithms.vqe import VQEBackend, VQEOptions, _ideal_batch
+from hybrid_workbench.algorithms.vqe import VQEBackend, VQEOptions
+from hybrid_workbench.algorithms.vqe_loop import ideal_batch as _ideal_batch
 from hybrid_workbench.errors import OptionsError
 from hybrid_workbench.testing.pauli import random_hermitian_op
 
@@ -192,3 +193,33 @@ def test_noisy_vqe_reports_unmitigated_and_mitigated_side_by_side() -> None:
     # the extrapolated energy's error, propagated from each factor's (linear fit over
     # 1, 3, 5: 1.53 times theirs), is larger than any one of them
     assert r.info["energy_sigma"] > max(noisy["sigmas_by_factor"]) > 0
+
+
+@pytest.mark.slow
+def test_vqe_runs_on_another_gate_model_backend_by_name() -> None:
+    """simulator='ibm' takes the Runtime primitives of a fake device (offline): the noisy
+    energies steer the optimiser to parameters whose exact energy is the ground energy."""
+    pytest.importorskip("qiskit_ibm_runtime")
+    from qiskit.circuit.library import real_amplitudes
+    from qiskit.quantum_info import SparsePauliOp, Statevector
+
+    op = SparsePauliOp.from_list([("Z", 1.0), ("X", 0.5)])
+    exact = float(np.linalg.eigvalsh(op.to_matrix())[0])
+    r = VQEBackend().solve(op, seed=3, options={
+        "simulator": "ibm", "gate_options": {"ibm_backend": "fake_lagos"},
+        "ansatz": "real-amplitudes", "reps": 1, "maxiter": 15, "shots": 2000})
+    assert r.info["simulator"] == "ibm" and r.info["optimizer"] == "COBYLA"
+    assert r.info["energy_sigma"] is not None and 0 < r.info["energy_sigma"] < 0.1
+    state = Statevector(real_amplitudes(1, reps=1).assign_parameters(r.info["optimal_parameters"]))
+    assert state.expectation_value(op).real == pytest.approx(exact, abs=0.02)
+    # fake_lagos reads qubit 0 wrongly 17 % of the time: the measured energy is shrunk
+    assert exact < r.energy < 0
+
+
+def test_vqe_refuses_a_simulator_that_is_not_gate_model() -> None:
+    from qiskit.quantum_info import SparsePauliOp
+
+    with pytest.raises(OptionsError, match="not a gate-model backend"):
+        VQEBackend().solve(SparsePauliOp("Z"), options={"simulator": "dwave-sa"})
+    with pytest.raises(OptionsError, match="gate_options are for another"):
+        VQEBackend().solve(SparsePauliOp("Z"), options={"gate_options": {"a": 1}})
