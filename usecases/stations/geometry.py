@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hybrid_workbench.errors import InstanceError
 
@@ -64,6 +64,8 @@ class UnitDiskGraph:
     labels: tuple[Hashable, ...] = ()
     unit: str = "m"
     penalty: float = 2.0
+    #: how the core recognises this model type (``hybrid_workbench.models.model_kind``)
+    workbench_model_kind: ClassVar[str] = MODEL_KIND
     _edges: tuple[tuple[int, int], ...] = field(default=(), init=False, repr=False,
                                                 compare=False)
 
@@ -91,6 +93,16 @@ class UnitDiskGraph:
         object.__setattr__(self, "_edges", edges)
 
     # -- geometry -----------------------------------------------------------------------
+    @property
+    def workbench_size(self) -> int:
+        """The model's size in the core's tables: its vertices (atoms)."""
+        return self.num_nodes
+
+    def describe(self) -> str:
+        """One line for messages and tables."""
+        return (f"unit-disk graph with {self.num_nodes} vertices and {len(self.edges)} edges "
+                f"(radius {self.radius:g} {self.unit})")
+
     @property
     def num_nodes(self) -> int:
         return len(self.positions)
