@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def _fmt(value: Any, ci: Any = None) -> str:
     else:
         text = str(value)
     if ci is not None and isinstance(ci, (tuple, list)) and ci[0] != ci[1]:
-        lo, hi = ("inf" if math.isinf(c) else f"{c:.3g}" for c in ci)
+        lo, hi = ("inf" if math.isinf(c) else f"{c:.6g}" for c in ci)
         text += f" [{lo}, {hi}]"
     return text
 
@@ -219,6 +220,55 @@ def _plot_metrics(rows: Sequence[Mapping[str, Any]], out: Path) -> dict[str, Pat
     return paths
 
 
+#: Use-case metrics that measure an instance's size, in the order they are looked for.
+SIZE_KEYS = ("num_qubits", "num_nodes", "num_variables", "num_agvs", "num_assets", "length", "N")
+
+
+def _plot_scaling(rows: Sequence[Mapping[str, Any]], out: Path) -> dict[str, Path]:
+    """Median wall time against the instance's size (the first of :data:`SIZE_KEYS` its
+    metrics report with at least three values), one line per variant, per use case."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hybrid_workbench.batch.breakdown import _outcome_metrics, variant_labels
+    from hybrid_workbench.plots import backend_style
+
+    labels = variant_labels(rows)
+    paths = {}
+    for usecase in sorted({str(r["usecase"]) for r in rows}):
+        picked = [(r, lab, _outcome_metrics(r)) for r, lab in zip(rows, labels)
+                  if r["usecase"] == usecase and r.get("wall_s") is not None]
+        key = next((k for k in SIZE_KEYS
+                    if len({m[k] for _, _, m in picked if k in m}) >= 3), None)
+        if key is None:
+            continue
+        fig, ax = plt.subplots(figsize=(6.5, 4.2))
+        for lab in sorted({lab for _, lab, _ in picked}):
+            by_size: dict[float, list[float]] = {}
+            for r, la, m in picked:
+                if la == lab and key in m:
+                    by_size.setdefault(m[key], []).append(float(r["wall_s"]))
+            if by_size:
+                xs = sorted(by_size)
+                style = backend_style(lab)
+                ax.plot(xs, [statistics.median(by_size[x]) for x in xs], marker=style["marker"],
+                        color=style["color"], label=lab)
+        _log(ax, "y")
+        ax.set_xlabel(key)
+        ax.set_ylabel("median wall time per run (s, log)")
+        ax.set_title(f"{usecase}: time against size")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        path = out / f"{usecase}_scaling.png"
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        paths[f"scaling:{usecase}"] = path
+    return paths
+
+
 def _metric_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The use cases' own numbers per variant (means over runs), one table per use case."""
     from hybrid_workbench.batch.breakdown import usecase_metrics
@@ -278,7 +328,7 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *,
             paths[f"plot:{usecase}"] = png
             plots.append(png.name)
     try:
-        for key, png in _plot_metrics(rows, out).items():
+        for key, png in {**_plot_metrics(rows, out), **_plot_scaling(rows, out)}.items():
             paths[key] = png
             plots.append(png.name)
     except Exception as exc:  # noqa: BLE001 - a missing plot must not lose the table
