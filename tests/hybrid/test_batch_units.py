@@ -306,3 +306,20 @@ def test_target_levels_and_use_case_metrics_by_hand(tmp_path) -> None:
     assert recs[0]["makespan"] == pytest.approx(12.0) and recs[0]["repaired"] == 0.0
     md = write_report(rows, tmp_path)["markdown"].read_text()
     assert "## Reaching the reference" in md and "## Use-case metrics: agv" in md
+
+
+def test_time_against_size_is_plotted_only_where_sizes_vary(tmp_path) -> None:
+    """A use case whose metrics report three sizes gets a scaling plot; one with a single
+    size does not (no line to draw)."""
+    import json
+
+    from hybrid_workbench.batch.report import _plot_scaling
+
+    def row(uc: str, n: int, wall: float) -> dict:
+        return {"usecase": uc, "instance": f"i{n}", "backend": "b", "options": "{}",
+                "time_limit": None, "wall_s": wall,
+                "outcome": json.dumps({"metrics": {"num_qubits": n}})}
+
+    rows = [row("rcs", n, 0.1 * n) for n in (4, 8, 12)] + [row("other", 5, 1.0)] * 3
+    paths = _plot_scaling(rows, tmp_path)
+    assert list(paths) == ["scaling:rcs"] and paths["scaling:rcs"].is_file()
