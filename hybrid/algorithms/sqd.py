@@ -106,8 +106,8 @@ class SQDOptions(BackendOptions):
     """
 
     sampler: str = "auto"
-    shots: int = 20_000
-    samples_per_batch: int = 300
+    shots: int = 100_000
+    samples_per_batch: int = 1000
     num_batches: int = 3
     max_dim: int | None = None
     max_iterations: int = 10
