@@ -256,6 +256,9 @@ def _plot_scaling(rows: Sequence[Mapping[str, Any]], out: Path) -> dict[str, Pat
                 ax.plot(xs, [statistics.median(by_size[x]) for x in xs], marker=style["marker"],
                         color=style["color"], label=lab)
         _log(ax, "y")
+        sizes = [m[key] for _, _, m in picked if key in m]
+        if min(sizes) > 0 and max(sizes) > 20 * min(sizes):
+            _log(ax, "x")  # a few large instances beside many small ones
         ax.set_xlabel(key)
         ax.set_ylabel("median wall time per run (s, log)")
         ax.set_title(f"{usecase}: time against size")
