@@ -88,6 +88,15 @@ def instance_key(params: Mapping[str, Any], seed: int) -> str:
     return "generate:" + ",".join([*parts, f"seed={seed}"])
 
 
+def with_params(key: str, params: Mapping[str, Any]) -> str:
+    """The stored name of an instance loaded with parameters: ``Li2S[active_space=10e10o]``,
+    so that one instance under two sets of parameters stays two rows in every report."""
+    if not params:
+        return key
+    parts = [f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in sorted(params.items())]
+    return f"{key}[{','.join(parts)}]"
+
+
 def _task_id(**coords: Any) -> str:
     text = json.dumps(coords, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -301,6 +310,7 @@ def _expand_job(ck: _Checker, job: _Map, j: int, *, seed: int, repeats: int,
         return []
     tasks = []
     for key, source in instances:
+        key = with_params(key, _plain(params) if isinstance(params, Mapping) else {})
         for be_name in chosen:
             opts = _plain(options.get(be_name) or {})
             for r in range(repeats):
