@@ -19,6 +19,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hybrid_workbench.errors import SolverError, WorkbenchError
@@ -101,11 +102,12 @@ def backends_cmd(
     for col in ("name", "models", "available", "version / reason", "install hint"):
         table.add_column(col)
     for r in rows:
+        # free text is escaped: an extra such as 'hybrid-workbench[braket]' is not markup
         table.add_row(r["name"], ", ".join(r["model_types"]),
                       "[green]yes[/]" if r["available"] else "[red]no[/]",
-                      (r["version"] + (f"; {r['notes']}" if r.get("notes") else ""))
-                      if r["available"] else (r["reason"] or ""),
-                      r["install_hint"] or "")
+                      escape((r["version"] + (f"; {r['notes']}" if r.get("notes") else ""))
+                             if r["available"] else (r["reason"] or "")),
+                      escape(r["install_hint"] or ""))
     console.print(table)
 
 
@@ -133,7 +135,6 @@ def _backend_detail(backend: Any, as_json: bool) -> None:
     table = Table(title=f"options of {backend.name} (set with -o key=value)")
     for col in ("option", "type", "default", "help"):
         table.add_column(col)
-    from rich.markup import escape
 
     for row in data["options"]:
         table.add_row(row["name"], escape(row["type"]), escape(repr(row["default"])),
@@ -156,7 +157,7 @@ def usecases_cmd(as_json: Annotated[bool, typer.Option("--json", help="print JSO
         table.add_column(col)
     for r in rows:
         table.add_row(r["name"], ", ".join(r["model_types"]), r["sense"] + "imise",
-                      r["description"], r["formats"])
+                      escape(r["description"]), escape(r["formats"]))
     console.print(table)
 
 
@@ -213,10 +214,10 @@ def solve_cmd(
     table.add_column("value")
     for key in ("objective", "feasible", "energy", "status", "wall_s", "seed"):
         value = data[key]
-        table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+        table.add_row(key, f"{value:.6g}" if isinstance(value, float) else escape(str(value)))
     for key, value in data["metrics"].items():
         if not isinstance(value, (dict, list)):
-            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else escape(str(value)))
     console.print(table)
 
 
@@ -266,7 +267,7 @@ def _dry_run(uc: Any, inst: Any, be: Any, opts: Any, form_opts: Any, seed: int |
     table.add_column("value")
     for key, value in report.items():
         if not isinstance(value, (dict, list)):
-            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else escape(str(value)))
     console.print(table)
 
 

@@ -195,3 +195,11 @@ def test_qaoa_dry_run_on_ibm_reports_the_circuit_it_would_submit(cli) -> None:
     assert report["operations"]["ecr"] == report["two_qubit_gates"]
     assert report["evaluations_max"] == 50 * 1 + 1
     assert report["estimated_qpu_s_max"] > report["estimated_qpu_s"] > 0
+
+
+def test_backends_table_prints_extras_literally(cli) -> None:
+    """Square brackets in free text (an extra like hybrid-workbench[braket]) are not markup."""
+    out = cli("backends")
+    assert out.returncode == 0
+    text = " ".join(out.stdout.split()).replace("│ ", "")
+    assert "hybrid-workbench[braket]" in text.replace(" ", "") or "[braket]" in text
