@@ -209,16 +209,10 @@ def solve_cmd(
     if as_json:
         emit_json(data)
         return
-    table = Table(title=f"{usecase} / {data['instance']} on {data['backend']}", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value")
-    for key in ("objective", "feasible", "energy", "status", "wall_s", "seed"):
-        value = data[key]
-        table.add_row(key, f"{value:.6g}" if isinstance(value, float) else escape(str(value)))
-    for key, value in data["metrics"].items():
-        if not isinstance(value, (dict, list)):
-            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else escape(str(value)))
-    console.print(table)
+    fields = {key: data[key] for key in ("objective", "feasible", "energy", "status", "wall_s",
+                                         "seed")}
+    _print_fields(f"{usecase} / {data['instance']} on {data['backend']}",
+                  {**fields, **data["metrics"]})
 
 
 def nest_dotted(options: dict[str, Any]) -> dict[str, Any]:
@@ -251,6 +245,17 @@ def nest_dotted(options: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _print_fields(title: str, fields: dict[str, Any]) -> None:
+    """A two-column table of the scalar fields (nested values are left to ``--json``)."""
+    table = Table(title=title, show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key, value in fields.items():
+        if not isinstance(value, (dict, list)):
+            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else escape(str(value)))
+    console.print(table)
+
+
 def _dry_run(uc: Any, inst: Any, be: Any, opts: Any, form_opts: Any, seed: int | None,
              as_json: bool) -> None:
     """Formulate, and ask the backend what the solve would submit (nothing is submitted)."""
@@ -262,13 +267,7 @@ def _dry_run(uc: Any, inst: Any, be: Any, opts: Any, form_opts: Any, seed: int |
     if as_json:
         emit_json(report)
         return
-    table = Table(title=f"dry run: {uc.name} on {be.name} (nothing submitted)", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value")
-    for key, value in report.items():
-        if not isinstance(value, (dict, list)):
-            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else escape(str(value)))
-    console.print(table)
+    _print_fields(f"dry run: {uc.name} on {be.name} (nothing submitted)", report)
 
 
 @app.command("compare")
