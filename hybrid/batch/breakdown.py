@@ -17,11 +17,8 @@ cut`` when an exact backend ran beside it).
 the reference, the TTS99 at each level, and the median time at which a run first reached
 each level (from the backend's best-so-far trace where it reports one, else its wall time).
 
-Examples:
-    >>> rows = [{"usecase": "u", "instance": "i", "backend": "qaoa", "options": f'{{"p": {p}}}',
-    ...          "time_limit": None} for p in (1, 2)]
-    >>> variant_labels(rows)
-    ['qaoa p=1', 'qaoa p=2']
+Variants are named by :func:`hybrid_workbench.batch.variants.variant_labels` (re-exported
+here), which :func:`~hybrid_workbench.batch.metrics.summarise` uses too.
 """
 
 from __future__ import annotations
@@ -33,49 +30,12 @@ from typing import Any
 
 import numpy as np
 
+from hybrid_workbench.batch.variants import variant_labels
+
 __all__ = ["TARGETS", "target_table", "usecase_metrics", "variant_labels"]
 
 #: Fractions of the reference that :func:`target_table` reports (1.0: the reference itself).
 TARGETS = (0.99, 0.995, 1.0)
-
-
-def _options(row: Mapping[str, Any]) -> dict[str, Any]:
-    raw = row.get("options")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return {}
-    return dict(raw) if isinstance(raw, Mapping) else {}
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return text if len(text) <= 24 else text[:21] + "..."
-
-
-def variant_labels(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Each row's variant: its backend plus the options and time limit that vary among
-    that backend's rows of the same use case (see the module text)."""
-    by_backend: dict[tuple[Any, Any], list[int]] = {}
-    for i, r in enumerate(rows):
-        by_backend.setdefault((r.get("usecase"), r.get("backend")), []).append(i)
-    labels = [str(r.get("backend")) for r in rows]
-    for idx in by_backend.values():
-        opts = [_options(rows[i]) for i in idx]
-        keys = sorted({k for o in opts for k in o})
-        varying = [k for k in keys if len({json.dumps(o.get(k), sort_keys=True) for o in opts}) > 1]
-        limits = {rows[i].get("time_limit") for i in idx}
-        for i, o in zip(idx, opts):
-            parts = [f"{k}={_short(o[k])}" if k in o else f"{k}=-" for k in varying]
-            if len(limits) > 1:
-                limit = rows[i].get("time_limit")
-                parts.append("no limit" if limit is None else f"{float(limit):g}s")
-            if parts:
-                labels[i] = f"{rows[i].get('backend')} {','.join(parts)}"
-    return labels
 
 
 def _outcome_metrics(row: Mapping[str, Any]) -> dict[str, float]:

@@ -255,10 +255,10 @@ def summarise(rows: Iterable[Mapping[str, Any]], *, confidence: float = 0.95,
               n_resamples: int = 1000) -> Any:
     """One :class:`pandas.DataFrame` row per (use case, instance, backend variant) with its
     metrics; a backend run with several option values or time limits gets one row per
-    variant, named by :func:`~hybrid_workbench.batch.breakdown.variant_labels`."""
+    variant, named by :func:`~hybrid_workbench.batch.variants.variant_labels`."""
     import pandas as pd
 
-    from hybrid_workbench.batch.breakdown import variant_labels
+    from hybrid_workbench.batch.variants import variant_labels
 
     rows = [dict(r) for r in rows]
     for r, label in zip(rows, variant_labels(rows)):

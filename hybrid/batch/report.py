@@ -232,7 +232,8 @@ def _plot_scaling(rows: Sequence[Mapping[str, Any]], out: Path) -> dict[str, Pat
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from hybrid_workbench.batch.breakdown import _outcome_metrics, variant_labels
+    from hybrid_workbench.batch.breakdown import _outcome_metrics
+    from hybrid_workbench.batch.variants import variant_labels
     from hybrid_workbench.plots import backend_style
 
     labels = variant_labels(rows)
