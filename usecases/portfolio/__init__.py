@@ -179,7 +179,10 @@ class Portfolio(UseCase):
 
     def interpret(self, instance: PortfolioInstance, formulation: Formulation[Any],
                   result: Result) -> Any:
-        from hybrid_workbench.usecases.portfolio.formulations import LotsDecoder, PickDecoder
+        from hybrid_workbench.usecases.portfolio.formulations import (
+            LotsDecoder,
+            PickDecoder,
+        )
 
         decoder = formulation.decoder
         if result.sample is None:
@@ -233,7 +236,11 @@ class Portfolio(UseCase):
         Returns a :class:`~hybrid_workbench.usecases.portfolio.baselines.BaselineSolution` (``selected``,
         ``objective``, ``bound``, ``status``, ``proof``).
         """
-        from hybrid_workbench.usecases.portfolio.baselines import ENUMERATION_LIMIT, enumerate_best, scip_best
+        from hybrid_workbench.usecases.portfolio.baselines import (
+            ENUMERATION_LIMIT,
+            enumerate_best,
+            scip_best,
+        )
 
         if method not in ("auto", "enumeration", "scip"):
             raise OptionsError(f"portfolio baseline: method must be one of auto, enumeration, "
@@ -242,6 +249,10 @@ class Portfolio(UseCase):
                                        math.comb(instance.n, instance.k) <= ENUMERATION_LIMIT):
             return enumerate_best(instance)
         return scip_best(instance, time_limit=time_limit, seed=seed)
+
+    def reference_kind(self, instance: PortfolioInstance) -> tuple[str, str]:
+        return "certified", (f"portfolio: enumeration of all C({instance.n}, {instance.k}) "
+                             "selections")
 
     def reference(self, instance: PortfolioInstance) -> float | None:
         """The certified optimum where enumeration is cheap (``C(n, k) <= 2e5``)."""
