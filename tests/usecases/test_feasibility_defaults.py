@@ -1,7 +1,7 @@
 """Annealers with default settings answer constrained use cases feasibly, and say when a
 sample was repaired; a backend with no solution gives an infeasible outcome, not an error.
 
-Small versions of ``benchmarks/feasibility.py`` (which runs 5 seeds on 225 assets, HP
+Small versions of ``benchmarks/jobs/feasibility.yaml`` (which runs 5 seeds on 225 assets, HP
 chains of 18-24 residues and 40 AGVs): every objective is checked against an independent
 optimum (enumeration), so a feasible answer can never beat it.
 """
