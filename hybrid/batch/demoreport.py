@@ -263,6 +263,11 @@ def paragraph(plan: Any, cells: Sequence[Cell]) -> str:
             text += (f"; runner-up {run.backend} ({_family(plan, run.backend)}) ends "
                      f"{_fmt_gap(run.median_gap, c.unit)} from the reference")
         text += "."
+        classical = [s for s in ranked if _family(plan, s.backend).split(" ")[0] == "classical"]
+        if side in ("quantum", "hybrid") and not classical and c.reference_kind == "certified":
+            text += (f" No classical backend that keeps a time budget ran here, so {win.backend} "
+                     f"only matches the certified classical reference ({c.reference_source}), "
+                     "which the classical method computes itself.")
         quantum = [s for s in ranked if _family(plan, s.backend).split(" ")[0] in ("quantum", "hybrid")]
         if quantum and quantum[0] is not win:
             q = quantum[0]

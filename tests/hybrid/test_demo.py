@@ -120,3 +120,21 @@ def test_the_reference_kind_is_the_use_cases_own_and_old_spec_entries_are_ignore
             plan.usecases["maxcut"].reference_source) == maxcut.reference_kind(maxcut.load("G1"))
     assert plan.usecases["maxcut"].reference_kind == "published"
     assert plan.usecases["portfolio"].reference_kind == "certified"
+
+
+def test_a_lone_quantum_winner_is_not_called_better_than_the_classical_reference() -> None:
+    """VQE alone at a budget only matches the certified reference a classical method made."""
+    from hybrid_workbench.batch.demoreport import Cell, Standing, paragraph
+
+    plan = DemoPlan(job={}, usecases={}, notes=[], families={"vqe": "quantum (VQE)"},
+                    quick=True, seeds=3)
+    vqe = Standing("vqe", 3, 3, -1.137, 0.0, 0.0, None, 3, 2.0, 9.0, 0)
+    cell = Cell("chemistry", "H2", "", 10.0, "min", -1.137, "certified", "PySCF casci",
+                -1.137, "", "mHa", [vqe], [])
+    text = paragraph(plan, [cell])
+    assert "**quantum wins**" in text
+    assert "only matches the certified classical reference (PySCF casci)" in text
+    cpsat = Standing("cpsat", 3, 3, -1.137, 0.0, 0.0, None, 3, 0.1, 0.2, 0)
+    cell.standings = [vqe, cpsat]
+    plan.families["cpsat"] = "classical (exact)"
+    assert "only matches" not in paragraph(plan, [cell])
