@@ -8,9 +8,9 @@ suite is generated per backend into a throwaway ``TestCase`` and each of its met
 becomes one pytest case here, so a failure names the backend and the case.
 
 Backends run with their default options (what an Ocean user gets), except where the
-defaults are slow for CI or need a cloud account (``dwave-qpu`` runs on D-Wave's offline
-``MockDWaveSampler``): those run with the options in :data:`OPTIONS`, through a
-thin :class:`dimod.Sampler` that adds them (the reason is stated there).
+defaults are slow for CI (the options in :data:`OPTIONS`) or cannot run here (a QPU
+without credentials: its conformance options, which name the vendor's offline stand-in),
+through a thin :class:`dimod.Sampler` that adds them (the reason is stated there).
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "openjij-sqa": {"num_sweeps": 100},  # 8 Trotter slices x 1000 sweeps x 10 reads
     "qaoa": {"p": 1, "maxiter": 20},  # a statevector optimisation per call
     "decompose": {"sub_backend": "exact", "sub_size": 4, "tabu_timeout": 5},  # QAOA per part
-    # no credentials in CI: D-Wave's offline stand-in, which the backend never picks by itself
-    "dwave-qpu": {"solver": "mock", "num_reads": 20},
 }
 
 class _WithOptions(dimod.Sampler):
@@ -54,8 +52,13 @@ class _WithOptions(dimod.Sampler):
 
 
 def _sampler(name: str) -> Any:
+    """The backend, with :data:`OPTIONS`; one whose defaults cannot run here (a QPU without
+    credentials) runs with its conformance options, which name its offline stand-in."""
     backend = get_backend(name)
-    return _WithOptions(backend, OPTIONS[name]) if name in OPTIONS else backend
+    options = OPTIONS.get(name)
+    if options is None and backend.supports(dimod.BinaryQuadraticModel("SPIN")) is not True:
+        options = dict((getattr(backend, "conformance", {}) or {}).get("options", {}))
+    return _WithOptions(backend, options) if options else backend
 
 
 @functools.lru_cache(maxsize=None)
