@@ -194,9 +194,8 @@ def solve_cmd(
     be = get_backend(backend)
     if seed is not None:
         check_seed(seed, "--seed")
-    if dry_run and not getattr(be, "has_dry_run", lambda: False)():
-        fail(f"backend {be.name!r} has no dry run (only backends that submit to a device "
-             "estimate a run without making it, e.g. 'ibm'); run it without --dry-run")
+    if dry_run and not be.has_dry_run():
+        be.dry_run(None)  # the base class refuses, with its reason, before anything is loaded
     # Validated once, here, before anything is loaded; the typed options are carried forward.
     opts = be.make_options(nest_dotted(parse_option_strings(option or [])), time_limit)
     form_opts = uc.make_formulation_options(parse_option_strings(formulation or []))
