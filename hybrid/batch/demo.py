@@ -246,7 +246,7 @@ def plan_demo(*, quick: bool = False, repeats: int | None = None,
         if not backends:
             notes.append(f"use case {name} skipped: no backend can keep a time budget on it")
             continue
-        kind, source = _reference_kind(uc, first)
+        kind, source = uc.reference_kind(first)  # as hybrid compare states it
         gap = settings.get("gap") or {}
         plan = UseCasePlan(
             usecase=name, instances=[(e, _key(e, seed), about) for e, about in entries],
@@ -268,23 +268,6 @@ def plan_demo(*, quick: bool = False, repeats: int | None = None,
            "repeats": seeds, "jobs": jobs}
     return DemoPlan(job=job, usecases=plans, notes=notes,
                     families=dict(spec.get("families") or {}), quick=quick, seeds=seeds)
-
-
-def _reference_kind(uc: Any, instance: Any) -> tuple[str, str]:
-    """What the use case says its reference is (:meth:`UseCase.reference_kind`); the report
-    uses it only where the use case knows a reference value for the instance.
-
-    Examples:
-        >>> from hybrid_workbench.registry import get_usecase
-        >>> uc = get_usecase("maxcut")
-        >>> _reference_kind(uc, uc.load("G1"))[0]
-        'published'
-    """
-    try:
-        kind, source = uc.reference_kind(instance)
-    except Exception:  # noqa: BLE001 - a third-party use case's bug must not stop the demo
-        return "best-seen", ""
-    return str(kind), str(source)
 
 
 def build_demo_job(*, quick: bool = False, repeats: int | None = None,
